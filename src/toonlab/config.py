@@ -1,0 +1,216 @@
+"""Typed experiment configuration: dataclasses per subsystem, YAML files and ``section.key=value`` overrides.
+
+Precedence is defaults < YAML < overrides. Unknown sections or keys are errors that
+name the valid keys. The resolved config is saved in every run and checkpoint.
+
+Example:
+    >>> cfg = resolve_config(overrides=["train.epochs=3", "data.image_size=32"])
+    >>> cfg.train.epochs, cfg.data.image_size
+    (3, 32)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from toonlab.errors import ToonlabError
+
+
+class ConfigError(ToonlabError, ValueError):
+    """A user mistake in a config file or override; the message says how to fix it."""
+
+
+def _f(default: Any, doc: str) -> Any:
+    """A dataclass field whose doc becomes command-line help."""
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata={"help": doc})
+    return field(default=default, metadata={"help": doc})
+
+
+@dataclass
+class DataConfig:
+    """Where the images and labels are and how they become tensors."""
+
+    path: str = _f("", "Data folder (for the built-in set, a folder written by `toonlab synth`).")
+    source: str = _f("cartoonset", "Label source: how labels are read from DATA.")
+    tasks: str = _f("all", "Comma list of tasks to train, or 'all'.")
+    image_size: int = _f(64, "Square training size in pixels; images are resized once into the cache.")
+    background: str = _f("white", "Colour that transparent pixels are composited onto (name or #rrggbb).")
+    limit: int = _f(0, "Use only the first N images (sorted by path); 0 = all.")
+    val_fraction: float = _f(0.1, "Fraction of images held out for validation (early stopping).")
+    test_fraction: float = _f(0.2, "Fraction of images held out for the final test.")
+    stratify: str = _f("auto", "Task to stratify splits by; 'auto' = the task with fewest classes; 'none'.")
+    cache_dir: str = _f("", "Image cache folder; '' = $TOONLAB_CACHE or ~/.cache/toonlab.")
+    workers: int = _f(0, "Processes for decoding images into the cache; 0 = one per CPU core.")
+
+
+@dataclass
+class ModelConfig:
+    """The network: a configurable CNN with one head per task."""
+
+    name: str = _f("cnn", "Model architecture (registered name).")
+    widths: list = _f([32, 64, 128, 256], "Output channels of each conv stage; its length is the depth.")
+    convs_per_stage: int = _f(1, "Conv layers in each stage before pooling.")
+    kernel_size: int = _f(3, "Conv kernel size.")
+    stride: int = _f(1, "Conv stride.")
+    padding: str = _f("same", "Conv padding: 'same', 'valid' or an integer.")
+    norm: str = _f("batch", "Normalisation after each conv: 'batch' or 'none'.")
+    activation: str = _f("relu", "Activation after each conv and dense layer.")
+    pool: str = _f("max", "Pooling after each stage: 'max', 'avg' or 'none'.")
+    pool_size: int = _f(2, "Pooling kernel and stride.")
+    dropout: float = _f(0.0, "Dropout after each conv stage.")
+    global_pool: str = _f("avg", "How the last feature map becomes a vector: 'avg', 'max' or 'flatten'.")
+    head_depth: int = _f(1, "Hidden dense layers in the shared head before the task heads.")
+    head_width: int = _f(256, "Width of each hidden dense layer.")
+    head_dropout: float = _f(0.2, "Dropout before each task head.")
+
+
+@dataclass
+class TrainConfig:
+    """How the network is trained."""
+
+    mode: str = _f("shared", "'shared': one multi-head network for all tasks; 'separate': one network per task.")
+    epochs: int = _f(20, "Maximum epochs.")
+    batch_size: int = _f(64, "Images per step.")
+    optimizer: str = _f("adam", "Optimizer: 'adam', 'adamw' or 'sgd'.")
+    lr: float = _f(2e-3, "Learning rate.")
+    weight_decay: float = _f(0.0, "Weight decay (L2).")
+    schedule: str = _f("none", "Learning-rate schedule: 'none', 'cosine' or 'onecycle'.")
+    patience: int = _f(5, "Early stopping: epochs without improvement of val loss before stopping.")
+    min_delta: float = _f(1e-4, "Early stopping: smallest decrease of val loss that counts.")
+    precision: str = _f("auto", "'auto' (bf16 where the CPU/GPU supports it), 'bf16' or 'fp32'.")
+    channels_last: str = _f("auto", "Channels-last memory format: 'auto', 'on' or 'off'.")
+    device: str = _f("auto", "'auto', 'cpu' or 'cuda'.")
+    seed: int = _f(0, "Seed for splits, initialisation and data order.")
+    threads: int = _f(0, "Torch CPU threads; 0 = leave torch's default.")
+    progress: bool = _f(True, "Show a progress bar.")
+
+
+@dataclass
+class ExperimentConfig:
+    """Everything a run needs; saved as RUN/config.yaml."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+SECTIONS = {f.name: f.type for f in dataclasses.fields(ExperimentConfig)}
+
+
+def to_dict(cfg: ExperimentConfig) -> dict[str, Any]:
+    """The config as plain nested dicts (YAML- and JSON-safe)."""
+    return dataclasses.asdict(cfg)
+
+
+def from_dict(raw: dict[str, Any], *, where: str = "config") -> ExperimentConfig:
+    """Build a config from nested dicts, refusing unknown sections and keys."""
+    cfg = ExperimentConfig()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a mapping of sections (data, model, train). Received: {raw!r}")
+    for section, values in raw.items():
+        target = _section(cfg, section, where)
+        if not isinstance(values, dict):
+            raise ConfigError(f"{where}: section {section!r} must be a mapping of keys. Received: {values!r}")
+        for key, value in values.items():
+            _set(target, section, key, value, where)
+    return cfg
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML config with the safe loader; a clear error if missing or malformed."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"Config file {str(p)!r} does not exist. Pass an existing YAML file to --config.")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"Config file {str(p)!r} is not valid YAML: {e}") from None
+    return raw
+
+
+def resolve_config(
+    *, base: ExperimentConfig | None = None, yaml_path: str | Path | None = None, overrides: list[str] = ()
+) -> ExperimentConfig:
+    """Defaults (or ``base``) < YAML file < ``section.key=value`` overrides."""
+    cfg = base if base is not None else ExperimentConfig()
+    if yaml_path:
+        merged = _deep_merge(to_dict(cfg), load_yaml(yaml_path))
+        cfg = from_dict(merged, where=str(yaml_path))
+    for item in overrides:
+        apply_override(cfg, item)
+    return cfg
+
+
+def apply_override(cfg: ExperimentConfig, item: str) -> None:
+    """Apply one ``section.key=value`` override; the value is parsed as YAML (``[32,64]``, ``true``, ``1e-3``)."""
+    if "=" not in item or "." not in item.split("=", 1)[0]:
+        raise ConfigError(f"Overrides look like section.key=value, e.g. train.epochs=5. Received: {item!r}")
+    dotted, text = item.split("=", 1)
+    section, key = dotted.lstrip("-").split(".", 1)
+    value = yaml.safe_load(text) if text.strip() else ""
+    _set(_section(cfg, section, "override"), section, key, value, "override")
+
+
+def save_config(cfg: ExperimentConfig, path: str | Path) -> None:
+    """Write the resolved config as YAML."""
+    Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")
+
+
+def field_help(section: str) -> dict[str, str]:
+    """``{key: help}`` for one section, for the CLI."""
+    return {f.name: f.metadata.get("help", "") for f in dataclasses.fields(SECTIONS[section])}
+
+
+def _section(cfg: ExperimentConfig, section: str, where: str) -> Any:
+    if section not in SECTIONS:
+        raise ConfigError(f"{where}: unknown config section {section!r}. {_valid(section, SECTIONS)}")
+    return getattr(cfg, section)
+
+
+def _set(target: Any, section: str, key: str, value: Any, where: str) -> None:
+    fields = {f.name: f for f in dataclasses.fields(target)}
+    if key not in fields:
+        raise ConfigError(f"{where}: unknown key {section}.{key}. {_valid(key, fields)}")
+    setattr(target, key, _coerce(value, fields[key], f"{section}.{key}", where))
+
+
+def _coerce(value: Any, f: dataclasses.Field, name: str, where: str) -> Any:
+    kind = _field_type(f)
+    ok = {
+        bool: isinstance(value, bool),
+        int: isinstance(value, int) and not isinstance(value, bool),
+        float: isinstance(value, (int, float)) and not isinstance(value, bool),
+        str: isinstance(value, (str, int, float)) and not isinstance(value, bool),
+        list: isinstance(value, list),
+    }[kind]
+    if not ok:
+        raise ConfigError(f"{where}: {name} expects a {kind.__name__}. Received: {value!r}")
+    return kind(value) if kind in (float, str) else value
+
+
+def _field_type(f: dataclasses.Field) -> type:
+    names = {"bool": bool, "int": int, "float": float, "str": str, "list": list}
+    t = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "str")
+    return names.get(t, str)
+
+
+def _valid(name: str, options: Any) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1)
+    hint = f"Did you mean {close[0]!r}? " if close else ""
+    return f"{hint}Valid: {', '.join(options)}. Received: {name!r}"
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(extra, dict):
+        return extra
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(out.get(k), dict) and isinstance(v, dict) else v
+    return out
