@@ -58,7 +58,7 @@ class ModelConfig:
     widths: list = _f([32, 64, 128, 256], "Output channels of each conv stage; its length is the depth.")
     convs_per_stage: int = _f(1, "Conv layers in each stage before pooling.")
     kernel_size: int = _f(3, "Conv kernel size.")
-    stride: int = _f(1, "Conv stride.")
+    stride: int | list = _f(1, "Conv stride of each stage's first conv: one int, or a list with one per stage.")
     padding: str = _f("same", "Conv padding: 'same', 'valid' or an integer.")
     norm: str = _f("batch", "Normalisation after each conv: 'batch' or 'none'.")
     activation: str = _f("relu", "Activation after each conv and dense layer.")
@@ -182,23 +182,28 @@ def _set(target: Any, section: str, key: str, value: Any, where: str) -> None:
 
 
 def _coerce(value: Any, f: dataclasses.Field, name: str, where: str) -> Any:
-    kind = _field_type(f)
-    ok = {
-        bool: isinstance(value, bool),
-        int: isinstance(value, int) and not isinstance(value, bool),
-        float: isinstance(value, (int, float)) and not isinstance(value, bool),
-        str: isinstance(value, (str, int, float)) and not isinstance(value, bool),
-        list: isinstance(value, list),
-    }[kind]
-    if not ok:
-        raise ConfigError(f"{where}: {name} expects a {kind.__name__}. Received: {value!r}")
-    return kind(value) if kind in (float, str) else value
+    kinds = _field_types(f)
+    for kind in kinds:
+        if _fits(value, kind):
+            return kind(value) if kind in (float, str) else value
+    expected = " or ".join(k.__name__ for k in kinds)
+    raise ConfigError(f"{where}: {name} expects a {expected}. Received: {value!r}")
 
 
-def _field_type(f: dataclasses.Field) -> type:
+def _fits(value: Any, kind: type) -> bool:
+    if isinstance(value, bool):
+        return kind is bool
+    if kind is float:
+        return isinstance(value, (int, float))
+    if kind is str:
+        return isinstance(value, (str, int, float))
+    return isinstance(value, kind)
+
+
+def _field_types(f: dataclasses.Field) -> list[type]:
     names = {"bool": bool, "int": int, "float": float, "str": str, "list": list}
     t = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "str")
-    return names.get(t, str)
+    return [names.get(part.strip(), str) for part in t.split("|")]
 
 
 def _valid(name: str, options: Any) -> str:

@@ -1,0 +1,69 @@
+"""The configurable CNN backbone: stages of conv/norm/activation/pool/dropout, then global pooling."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from toonlab.config import ModelConfig
+from toonlab.errors import ToonlabError
+from toonlab.models.blocks import ConvStage
+
+
+def per_stage(value: int | list, stages: int, name: str) -> list[int]:
+    """An int applies to every stage; a list gives one value per stage."""
+    values = list(value) if isinstance(value, (list, tuple)) else [value] * stages
+    if len(values) != stages:
+        raise ToonlabError(f"model.{name} needs one value per stage ({stages}, as in model.widths). Received: {value!r}")
+    return [int(v) for v in values]
+
+
+class CNNBackbone(nn.Module):
+    """Conv stages → global pool → flat feature vector of ``num_features``.
+
+    Args:
+        cfg: the model config (widths, kernel size, strides, padding, norm, pooling...).
+        image_size: input side length, needed to size the features for ``global_pool='flatten'``.
+    """
+
+    def __init__(self, cfg: ModelConfig, *, image_size: int, in_channels: int = 3) -> None:
+        super().__init__()
+        if not cfg.widths:
+            raise ToonlabError("model.widths must list at least one stage width, e.g. [32, 64, 128].")
+        strides = per_stage(cfg.stride, len(cfg.widths), "stride")
+        stages, ch = [], in_channels
+        for width, stride in zip(cfg.widths, strides):
+            stages.append(ConvStage(ch, int(width), convs=cfg.convs_per_stage, kernel_size=cfg.kernel_size,
+                                    stride=stride, padding=cfg.padding, norm=cfg.norm, activation=cfg.activation,
+                                    pool=cfg.pool, pool_size=cfg.pool_size, dropout=cfg.dropout))
+            ch = int(width)
+        self.stages = nn.Sequential(*stages)
+        self.global_pool = _global_pool(cfg.global_pool)
+        self.num_features = self._count_features(in_channels, image_size)
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """Images (B, C, H, W) → features (B, num_features)."""
+        return self.global_pool(self.stages(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_features(x)
+
+    @torch.no_grad()
+    def _count_features(self, in_channels: int, image_size: int) -> int:
+        was_training = self.training
+        self.eval()
+        try:
+            out = self.forward_features(torch.zeros(1, in_channels, image_size, image_size))
+        except RuntimeError as e:
+            raise ToonlabError(f"The CNN shrinks a {image_size}px image to nothing; use fewer stages, "
+                               f"'same' padding or a larger data.image_size. ({e})") from None
+        finally:
+            self.train(was_training)
+        return int(out.shape[1])
+
+
+def _global_pool(kind: str) -> nn.Module:
+    pools = {"avg": nn.AdaptiveAvgPool2d(1), "max": nn.AdaptiveMaxPool2d(1), "flatten": nn.Identity()}
+    if kind not in pools:
+        raise ToonlabError(f"model.global_pool must be one of {', '.join(pools)}. Received: {kind!r}")
+    return nn.Sequential(pools[kind], nn.Flatten())

@@ -1,0 +1,67 @@
+"""The one model anatomy every toonlab model shares: ``forward_features`` → neck → heads by task.
+
+``forward`` returns ``{task: logits}``. Heads live in a ``ModuleDict`` keyed by task name,
+so a checkpoint's keys say which head is which.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from toonlab.data.samples import TaskSpec
+from toonlab.models.blocks import dense_stack
+
+
+class MultiHeadNet(nn.Module):
+    """A backbone with a shared dense neck and one linear head per task.
+
+    Args:
+        backbone: a module with ``forward_features(x) -> (B, F)`` and ``num_features``.
+        tasks: task name → spec; each classification task gets ``num_classes`` logits.
+        neck_depth, neck_width: hidden dense layers shared by all heads.
+        activation: activation of the neck.
+        dropout: dropout before the heads.
+    """
+
+    def __init__(
+        self,
+        backbone: nn.Module,
+        tasks: dict[str, TaskSpec],
+        *,
+        neck_depth: int = 1,
+        neck_width: int = 256,
+        activation: str = "relu",
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.neck, self.head_in = dense_stack(backbone.num_features, depth=neck_depth, width=neck_width,
+                                              activation=activation, dropout=0.0)
+        self.head_drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.heads = nn.ModuleDict()
+        self.reset_classifier(tasks)
+
+    @property
+    def task_names(self) -> list[str]:
+        return list(self.heads.keys())
+
+    def reset_classifier(self, tasks: dict[str, TaskSpec]) -> None:
+        """Replace all heads with fresh ones for ``tasks``."""
+        self.heads = nn.ModuleDict({name: nn.Linear(self.head_in, _width(spec)) for name, spec in tasks.items()})
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """Images → shared feature vector (before the neck)."""
+        return self.backbone.forward_features(x)
+
+    def forward_head(self, features: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Shared features → ``{task: logits}``."""
+        z = self.head_drop(self.neck(features))
+        return {name: head(z) for name, head in self.heads.items()}
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return self.forward_head(self.forward_features(x))
+
+
+def _width(spec: TaskSpec) -> int:
+    return spec.num_classes if spec.kind == "classification" else 1
