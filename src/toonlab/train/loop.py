@@ -34,7 +34,7 @@ class _Meter:
             n = int(mask.sum())
             if n == 0:
                 continue
-            self.loss[name] += float(parts[name]) * n
+            self.loss[name] += float(parts[name].detach()) * n
             self.correct[name] += int((outputs[name].argmax(1)[mask] == y[mask]).sum())
             self.count[name] += n
 

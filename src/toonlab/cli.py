@@ -1,0 +1,230 @@
+"""The command line: a table of verbs, each parsing its options and calling one library function.
+
+Only this module prints. A user mistake (``ToonlabError``) becomes one paragraph on stderr
+and exit code 2; never a traceback.
+
+Config options on ``train``/``demo``: ``--config FILE`` (YAML) and any ``--section.key=value``
+(e.g. ``--model.widths=[32,64,128]``), applied after the YAML; shortcuts such as ``--epochs``
+are applied last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+import sys
+from typing import Callable
+
+from toonlab import __version__
+from toonlab.errors import ToonlabError
+
+log = logging.getLogger("toonlab")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``toonlab`` console script and ``python -m toonlab``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    _setup_logging(getattr(args, "quiet", False))
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    args.argv = argv
+    try:
+        args.overrides = _overrides(extra, allowed=getattr(args, "takes_overrides", False))
+        return int(args.func(args) or 0)
+    except ToonlabError as e:
+        print(f"toonlab {args.verb}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrupted. A training run can be continued with `toonlab train ... --resume`.", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser with one sub-command per verb (see VERBS)."""
+    parser = argparse.ArgumentParser(prog="toonlab", description="Train, evaluate and explain CNNs on cartoon images.")
+    parser.add_argument("--version", action="version", version=f"toonlab {__version__}")
+    sub = parser.add_subparsers(title="verbs", metavar="VERB")
+    for name, (add_args, run, help_text) in VERBS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("-q", "--quiet", action="store_true", help="Only warnings and the result.")
+        add_args(p)
+        p.set_defaults(func=run, verb=name)
+    return parser
+
+
+# --- synth -----------------------------------------------------------------------------------------
+
+def _synth_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("out", help="Folder to write (CartoonSet layout: 0/ … 9/ with csX.png + csX.csv).")
+    p.add_argument("--n", type=int, default=10000, help="Number of faces (default 10000).")
+    p.add_argument("--size", type=int, default=256, help="Image side in pixels (default 256).")
+    p.add_argument("--seed", type=int, default=0, help="Seed; the same seed gives byte-identical files.")
+    p.add_argument("--workers", type=int, default=0, help="Processes (0 = one per core).")
+    p.add_argument("--overwrite", action="store_true", help="Replace a folder that holds other files.")
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from toonlab.data.synth import synthesize
+
+    with _progress("synth") as tick:
+        summary = synthesize(args.out, n=args.n, size=args.size, seed=args.seed, workers=args.workers,
+                             overwrite=args.overwrite, progress=tick)
+    verb = "Reused" if summary.reused else "Wrote"
+    print(f"{verb} {summary.n} faces at {summary.size}px in {summary.out} ({summary.seconds:.1f}s).")
+    return 0
+
+
+# --- train -----------------------------------------------------------------------------------------
+
+def _train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", nargs="?", help="Data folder (or set data.path in --config).")
+    p.add_argument("-o", "--out", required=True, help="Run folder to create (or continue with --resume).")
+    p.add_argument("--resume", action="store_true", help="Continue an interrupted run from its last checkpoint.")
+    _config_args(p)
+
+
+def _config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="YAML config (sections data/model/train); --section.key=value overrides it.")
+    p.add_argument("--tasks", help="Comma list of tasks, or 'all' (default).")
+    p.add_argument("--mode", choices=["shared", "separate"], help="One multi-head network, or one per task.")
+    p.add_argument("--epochs", type=int, help="Maximum epochs.")
+    p.add_argument("--image-size", type=int, help="Training image size in pixels.")
+    p.add_argument("--limit", type=int, help="Use only the first N images.")
+    p.add_argument("--seed", type=int, help="Seed for split, initialisation and data order.")
+    p.add_argument("--batch-size", type=int, help="Images per step.")
+    p.add_argument("--lr", type=float, help="Learning rate.")
+    p.add_argument("--no-progress", action="store_true", help="No progress bar.")
+    p.set_defaults(takes_overrides=True)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from toonlab.evaluate.table import format_table
+    from toonlab.train.run import train
+
+    cfg = _resolve(args, base_run=args.out if args.resume else None)
+    metrics = train(cfg, args.out, resume=args.resume, command=_command_line(args.argv))
+    _print_result(metrics, args.out, format_table)
+    return 0
+
+
+# --- eval ------------------------------------------------------------------------------------------
+
+def _eval_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run", help="Run folder written by `toonlab train`.")
+    p.add_argument("data", nargs="?", help="Data folder (default: the run's own data, on its test split).")
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from toonlab.evaluate.run import evaluate_run
+    from toonlab.evaluate.table import format_table
+
+    metrics = evaluate_run(args.run, args.data)
+    _print_result(metrics, args.run, format_table)
+    return 0
+
+
+# --- demo ------------------------------------------------------------------------------------------
+
+def _demo_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dir", default="toonlab-demo", help="Where the data set and runs go (default ./toonlab-demo).")
+    p.add_argument("--n", type=int, default=10000, help="Faces to draw (default 10000; reused if present).")
+    _config_args(p)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from toonlab.demo import demo, demo_config
+    from toonlab.evaluate.table import format_table
+
+    cfg = _resolve(args, base=demo_config())
+    with _progress("synth") as tick:
+        result = demo(cfg, folder=args.dir, n=args.n, synth_progress=tick, command=_command_line(args.argv))
+    _print_result(result.metrics, result.run, format_table)
+    print(f"Total demo time: {result.seconds / 60:.1f} min (synth {result.synth_seconds:.0f}s).")
+    return 0
+
+
+VERBS: dict[str, tuple[Callable, Callable, str]] = {
+    "synth": (_synth_args, _synth, "Draw the built-in cartoon-face set (CartoonSet format)."),
+    "train": (_train_args, _train, "Train one multi-head CNN (or one per task) and print the test table."),
+    "eval": (_eval_args, _eval, "Recompute the per-task test table of a run from best.pt."),
+    "demo": (_demo_args, _demo, "Synth 10k faces, train all 18 attributes, print the table."),
+}
+
+
+# --- shared helpers --------------------------------------------------------------------------------
+
+def _resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None):
+    """Defaults (or a recipe / a resumed run's config) < --config YAML < --section.key=value < shortcuts."""
+    from toonlab.config import apply_override, resolve_config
+    from toonlab.runs import load_run_config
+
+    if base_run is not None:
+        base = load_run_config(base_run)
+    cfg = resolve_config(base=base, yaml_path=args.config, overrides=args.overrides)
+    shortcuts = {"data.path": getattr(args, "data", None), "data.tasks": args.tasks, "train.mode": args.mode,
+                 "train.epochs": args.epochs, "data.image_size": args.image_size, "data.limit": args.limit,
+                 "train.seed": args.seed, "train.batch_size": args.batch_size, "train.lr": args.lr}
+    for key, value in shortcuts.items():
+        if value is not None:
+            apply_override(cfg, f"{key}={value}")
+    if args.no_progress or args.quiet:
+        cfg.train.progress = False
+    return cfg
+
+
+def _overrides(extra: list[str], *, allowed: bool) -> list[str]:
+    """Turn leftover ``--section.key=value`` / ``--section.key value`` words into overrides."""
+    out, i = [], 0
+    while i < len(extra):
+        word = extra[i]
+        if not (allowed and word.startswith("--") and "." in word.split("=", 1)[0]):
+            raise ToonlabError(f"Unrecognised argument {word!r}. See `toonlab VERB --help`; config keys are "
+                               "given as --section.key=value, e.g. --train.lr=0.001.")
+        if "=" not in word:
+            if i + 1 >= len(extra):
+                raise ToonlabError(f"{word} needs a value, e.g. {word}=VALUE.")
+            word, i = f"{word}={extra[i + 1]}", i + 1
+        out.append(word[2:])
+        i += 1
+    return out
+
+
+def _print_result(metrics: dict, run: str, format_table: Callable) -> None:
+    print(format_table(metrics))
+    sizes = metrics.get("splits", {})
+    print(f"\nsplit {sizes} · seed {metrics.get('seed')} · {metrics.get('device')} · "
+          f"train wall time {metrics.get('wall_time_s', 'n/a')}s")
+    print(f"Metrics: {run}/metrics.json")
+
+
+class _progress:
+    """A tqdm bar driven by a ``(done, total)`` callback."""
+
+    def __init__(self, desc: str) -> None:
+        self.desc, self.bar = desc, None
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        return self.tick
+
+    def tick(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc=self.desc, unit="img", leave=False, dynamic_ncols=True)
+        self.bar.update(done - self.bar.n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _command_line(argv: list[str]) -> str:
+    return "toonlab " + " ".join(shlex.quote(a) for a in argv)
+
+
+def _setup_logging(quiet: bool) -> None:
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s", stream=sys.stderr)

@@ -1,0 +1,123 @@
+"""From a data folder to training arrays: labels → image cache → label matrix → seeded splits.
+
+``prepare_data`` is what ``train`` and ``eval`` share. Images that fail to decode join
+the label source's skipped items, so found = used + skipped always holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from toonlab.config import DataConfig
+from toonlab.data.cache import ImageCache, build_cache
+from toonlab.data.samples import LabelSet, Skipped, TaskSpec
+from toonlab.data.sources import load_labels
+from toonlab.data.splits import choose_stratify_task, load_splits, make_splits, save_splits
+from toonlab.errors import DataError
+from toonlab.train.losses import IGNORE
+
+log = logging.getLogger(__name__)
+
+SPLITS_FILE = "splits.csv"
+SKIPPED_FILE = "skipped.csv"
+
+
+@dataclass
+class PreparedData:
+    """Everything training and evaluation read, with rows aligned to ``rel_paths``.
+
+    Attributes:
+        root: the data folder.
+        tasks: task specs in column order.
+        rel_paths: each usable image's path relative to ``root``.
+        images: (N, S, S, 3) uint8 memmap of usable images.
+        labels: (N, T) int64 class indices, -1 where a sample has no label for a task.
+        hidden: (N, T) bool, True where the task's label is not visible in the image.
+        splits: ``{"train"|"val"|"test": row indices}``.
+        skipped: every file or row that could not be used, with the reason.
+        found: items the label source looked at (found == N + len(skipped)).
+    """
+
+    root: Path
+    tasks: dict[str, TaskSpec]
+    rel_paths: list[str]
+    images: np.ndarray
+    labels: np.ndarray
+    hidden: np.ndarray
+    splits: dict[str, np.ndarray]
+    skipped: list[Skipped]
+    found: int
+    stratified_by: str | None = None
+    cache_reused: bool = False
+
+    def split_sizes(self) -> dict[str, int]:
+        return {name: int(len(idx)) for name, idx in self.splits.items()}
+
+
+def load_and_cache(cfg: DataConfig, *, progress=None) -> tuple[LabelSet, ImageCache, np.ndarray]:
+    """Read labels, decode images into the cache; returns (labels, cache, usable row mask)."""
+    labels = load_labels(cfg.path, source=cfg.source, tasks=cfg.tasks, limit=cfg.limit)
+    paths = [s.path for s in labels.samples]
+    cache = build_cache(paths, size=cfg.image_size, background=cfg.background,
+                        cache_dir=cfg.cache_dir or None, workers=cfg.workers, progress=progress)
+    return labels, cache, np.asarray(cache.ok, dtype=bool)
+
+
+def prepare_data(
+    cfg: DataConfig, *, seed: int, run_dir: str | Path | None = None, reuse_splits: bool = False, progress=None
+) -> PreparedData:
+    """Load, cache and split ``cfg.path``; save (or, with ``reuse_splits``, reload) ``run_dir/splits.csv``."""
+    labelset, cache, ok = load_and_cache(cfg, progress=progress)
+    rows = np.flatnonzero(ok)
+    root = Path(cfg.path)
+    rel = [labelset.samples[i].path.relative_to(root).as_posix() for i in rows]
+    tasks = labelset.tasks
+    labels, hidden = _label_matrix(labelset, tasks, rows)
+    strat = choose_stratify_task(tasks, cfg.stratify)
+    splits_path = Path(run_dir) / SPLITS_FILE if run_dir else None
+    if reuse_splits and splits_path is not None and splits_path.exists():
+        splits = load_splits(splits_path, rel)
+    else:
+        column = labels[:, list(tasks).index(strat)] if strat else None
+        splits = make_splits(len(rel), seed=seed, val_fraction=cfg.val_fraction,
+                             test_fraction=cfg.test_fraction, stratify=column)
+        if splits_path is not None:
+            save_splits(splits_path, rel, splits)
+    images = _usable_rows(cache.images, rows)
+    skipped = list(labelset.skipped) + list(cache.failures)
+    return PreparedData(root, tasks, rel, images, labels, hidden, splits, skipped, labelset.found,
+                        stratified_by=strat, cache_reused=cache.reused)
+
+
+def write_skipped(path: str | Path, skipped: list[Skipped]) -> None:
+    """``file,reason`` for every item that was not used (an empty file with a header when none)."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["file", "reason"])
+        writer.writerows((s.path, s.reason) for s in skipped)
+
+
+def _label_matrix(labelset: LabelSet, tasks: dict[str, TaskSpec], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    names = list(tasks)
+    labels = np.full((len(rows), len(names)), IGNORE, dtype=np.int64)
+    hidden = np.zeros((len(rows), len(names)), dtype=bool)
+    for r, i in enumerate(rows):
+        sample = labelset.samples[i]
+        for j, name in enumerate(names):
+            labels[r, j] = sample.labels.get(name, IGNORE)
+            hidden[r, j] = name in sample.hidden
+    return labels, hidden
+
+
+def _usable_rows(images: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The memmap itself when every image decoded (no copy); else only the usable rows."""
+    if len(rows) == len(images):
+        return images
+    if len(rows) == 0:
+        raise DataError("None of the images could be decoded; see the skipped list for the reasons.")
+    return np.ascontiguousarray(images[rows])

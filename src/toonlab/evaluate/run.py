@@ -1,0 +1,121 @@
+"""``toonlab eval``: recompute the per-task test table of a run from its best checkpoints.
+
+Example:
+    >>> metrics = evaluate_run("runs/first")  # doctest: +SKIP
+    >>> print(format_table(metrics))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from toonlab import __version__
+from toonlab.data.batches import Batches
+from toonlab.data.dataset import PreparedData, prepare_data
+from toonlab.errors import DataError
+from toonlab.evaluate.metrics import mean_accuracy, task_metrics
+from toonlab.runs import METRICS_FILE, PREDICTIONS_FILE, best_checkpoints, load_run_config, model_from_checkpoint
+from toonlab.runtime import Runtime, resolve_runtime
+from toonlab.train.loop import predict
+
+log = logging.getLogger(__name__)
+
+
+def evaluate_run(run: str | Path, data: str | Path | None = None, *, split: str = "test") -> dict[str, Any]:
+    """Evaluate every best checkpoint of ``run`` on its test split (or on all of another ``data`` folder).
+
+    With ``data`` pointing at the run's own data the saved split is reused; for a different
+    folder every usable image is evaluated and metrics.json says so.
+    """
+    run = Path(run)
+    cfg = load_run_config(run)
+    if data is not None:
+        cfg.data.path = str(data)
+    runtime = resolve_runtime(device=cfg.train.device, precision=cfg.train.precision,
+                              channels_last=cfg.train.channels_last)
+    try:
+        prepared = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=run, reuse_splits=True)
+    except DataError as e:
+        if data is None or "changed" not in str(e):
+            raise
+        prepared = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=None)
+        prepared.splits = {"train": np.array([], np.int64), "val": np.array([], np.int64),
+                           "test": np.arange(len(prepared.rel_paths))}
+        split = "test"
+        log.info("%s is not the run's data; evaluating on all %d usable images.", data, len(prepared.rel_paths))
+    return evaluate_prepared(run, prepared, runtime, split=split, extra=_previous_extra(run))
+
+
+def evaluate_prepared(
+    run: Path, data: PreparedData, runtime: Runtime, *, split: str = "test", extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Predict ``split`` with each best checkpoint; write metrics.json and predictions.csv; return metrics."""
+    rows = data.splits[split]
+    tasks_out: dict[str, Any] = {}
+    probs_all: dict[str, np.ndarray] = {}
+    for path in best_checkpoints(run):
+        model, tasks, ckpt = model_from_checkpoint(path, runtime.device)
+        cols = [list(data.tasks).index(t) for t in tasks]
+        batches = Batches(data.images, data.labels[:, cols], rows, batch_size=256, device=runtime.device,
+                          channels_last=runtime.channels_last)
+        probs = predict(model, batches, runtime=runtime)
+        for name, col in zip(tasks, cols):
+            tasks_out[name] = task_metrics(probs[name], data.labels[rows, col], data.hidden[rows, col],
+                                           tasks[name], majority=int(ckpt["majority"][name]))
+            probs_all[name] = probs[name]
+    metrics = _summary(data, runtime, split, tasks_out, extra or {})
+    (run / METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+    _write_predictions(run / PREDICTIONS_FILE, data, rows, probs_all)
+    return metrics
+
+
+def _summary(data: PreparedData, runtime: Runtime, split: str, tasks: dict[str, Any], extra: dict[str, Any]) -> dict:
+    ordered = {name: tasks[name] for name in data.tasks if name in tasks}
+    return {
+        "tasks": ordered,
+        "mean_accuracy": mean_accuracy(ordered),
+        "split": split,
+        "splits": data.split_sizes(),
+        "stratified_by": data.stratified_by,
+        "images": {"found": data.found, "used": len(data.rel_paths), "skipped": len(data.skipped)},
+        "data": str(data.root),
+        "device": runtime.describe(),
+        "cpu": platform.processor() or platform.machine(),
+        "toonlab_version": __version__,
+        **{k: v for k, v in extra.items() if k not in ("tasks", "mean_accuracy")},
+    }
+
+
+def _previous_extra(run: Path) -> dict[str, Any]:
+    """Keep the training facts (seed, wall time, command) when eval rewrites metrics.json."""
+    path = run / METRICS_FILE
+    if not path.exists():
+        return {}
+    old = json.loads(path.read_text(encoding="utf-8"))
+    return {k: old[k] for k in ("seed", "mode", "image_size", "wall_time_s", "command") if k in old}
+
+
+def _write_predictions(path: Path, data: PreparedData, rows: np.ndarray, probs: dict[str, np.ndarray]) -> None:
+    names = [t for t in data.tasks if t in probs]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["file"] + [f"{t}_{c}" for t in names for c in ("true", "pred", "prob")])
+        for i, row in enumerate(rows):
+            cells: list[Any] = [data.rel_paths[row]]
+            for t in names:
+                j = list(data.tasks).index(t)
+                k = int(probs[t][i].argmax())
+                cells += [_class(data, t, data.labels[row, j]), _class(data, t, k), f"{probs[t][i, k]:.4f}"]
+            writer.writerow(cells)
+
+
+def _class(data: PreparedData, task: str, index: int) -> str:
+    classes = data.tasks[task].classes
+    return classes[index] if 0 <= index < len(classes) else ""

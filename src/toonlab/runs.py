@@ -1,0 +1,64 @@
+"""The run-folder layout, in one place.
+
+```
+RUN/
+  config.yaml        resolved experiment config
+  splits.csv         file,split for every usable image
+  skipped.csv        file,reason for every image or row not used
+  metrics.json       per-task test metrics, split sizes, seed, wall time, device
+  predictions.csv    per test image: true and predicted label and probability per task
+  history.csv, tb/, checkpoints/{best,last}.pt      (mode 'shared')
+  tasks/<task>/{history.csv, tb/, checkpoints/}      (mode 'separate': one network per task)
+```
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from toonlab.config import ExperimentConfig, from_dict, load_yaml
+from toonlab.data.samples import TaskSpec
+from toonlab.errors import ToonlabError
+from toonlab.models import create_model
+from toonlab.train.checkpoint import load_checkpoint, tasks_from_dict
+
+CONFIG_FILE = "config.yaml"
+METRICS_FILE = "metrics.json"
+PREDICTIONS_FILE = "predictions.csv"
+
+
+def group_folder(run: str | Path, *, mode: str, task: str | None = None) -> Path:
+    """Where one trained network lives: RUN itself (shared) or RUN/tasks/<task> (separate)."""
+    return Path(run) if mode == "shared" else Path(run) / "tasks" / str(task)
+
+
+def best_checkpoints(run: str | Path) -> list[Path]:
+    """Every network's best.pt in a run (one for shared mode, one per task for separate mode)."""
+    run = Path(run)
+    shared = run / "checkpoints" / "best.pt"
+    found = [shared] if shared.exists() else sorted((run / "tasks").glob("*/checkpoints/best.pt"))
+    if not found:
+        raise ToonlabError(f"{str(run)!r} holds no trained model (no checkpoints/best.pt). "
+                           "Pass a folder written by `toonlab train DATA --out RUN`.")
+    return found
+
+
+def load_run_config(run: str | Path) -> ExperimentConfig:
+    """The resolved config saved in a run."""
+    path = Path(run) / CONFIG_FILE
+    if not path.exists():
+        raise ToonlabError(f"{str(run)!r} is not a toonlab run (no {CONFIG_FILE}). "
+                           "Pass a folder written by `toonlab train DATA --out RUN`.")
+    return from_dict(load_yaml(path), where=str(path))
+
+
+def model_from_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> tuple[torch.nn.Module, dict[str, TaskSpec], dict]:
+    """Rebuild the network saved in a checkpoint; returns (model in eval mode, tasks, checkpoint dict)."""
+    ckpt = load_checkpoint(path)
+    cfg = from_dict(ckpt["config"], where=str(path))
+    tasks = tasks_from_dict(ckpt["tasks"])
+    model = create_model(cfg.model, tasks, image_size=int(ckpt["preprocessing"]["image_size"]))
+    model.load_state_dict(ckpt["model"])
+    return model.to(device).eval(), tasks, ckpt

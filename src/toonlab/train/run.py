@@ -1,0 +1,140 @@
+"""``toonlab train``: prepare data, train one shared multi-head network (or one per task), evaluate on test.
+
+Example:
+    >>> from toonlab.config import resolve_config
+    >>> cfg = resolve_config(overrides=["data.path=toons", "train.epochs=2"])  # doctest: +SKIP
+    >>> metrics = train(cfg, "runs/first")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from toonlab import __version__
+from toonlab.config import ExperimentConfig, save_config, to_dict
+from toonlab.data.batches import MEAN, STD, Batches
+from toonlab.data.dataset import PreparedData, prepare_data, write_skipped
+from toonlab.data.samples import TaskSpec
+from toonlab.errors import ToonlabError
+from toonlab.evaluate.metrics import majority_classes
+from toonlab.evaluate.run import evaluate_prepared
+from toonlab.models import create_model
+from toonlab.runs import CONFIG_FILE, group_folder
+from toonlab.runtime import Runtime, resolve_runtime, set_threads
+from toonlab.train.callbacks import CSVLogger, EarlyStopping, ModelCheckpoint, TensorBoardLogger
+from toonlab.train.checkpoint import load_checkpoint, tasks_to_dict
+from toonlab.train.loop import Fit, fit
+from toonlab.train.optim import build_optimizer, build_scheduler
+
+log = logging.getLogger(__name__)
+MODES = ("shared", "separate")
+
+
+def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, command: str = "") -> dict[str, Any]:
+    """Train on ``cfg.data.path`` into the run folder ``out`` and return the test metrics.
+
+    Args:
+        cfg: the resolved experiment config.
+        out: the run folder (created; must not hold another run unless ``resume``).
+        resume: continue an interrupted run from each network's ``last.pt``.
+        command: the command line that started the run, recorded in metrics.json.
+    """
+    start = time.perf_counter()
+    out = _check_out(Path(out), cfg, resume)
+    set_threads(cfg.train.threads)
+    runtime = resolve_runtime(device=cfg.train.device, precision=cfg.train.precision,
+                              channels_last=cfg.train.channels_last)
+    data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume)
+    save_config(cfg, out / CONFIG_FILE)
+    write_skipped(out / "skipped.csv", data.skipped)
+    log.info("Data: %d images used, %d skipped; splits %s; %s", len(data.rel_paths), len(data.skipped),
+             data.split_sizes(), runtime.describe())
+    for tasks in _task_groups(cfg.train.mode, data.tasks):
+        folder = group_folder(out, mode=cfg.train.mode, task=next(iter(tasks)))
+        train_network(cfg, data, tasks, folder, runtime, resume=resume)
+    train_seconds = time.perf_counter() - start
+    extra = {"seed": cfg.train.seed, "mode": cfg.train.mode, "image_size": cfg.data.image_size,
+             "wall_time_s": round(train_seconds, 2), "command": command}
+    return evaluate_prepared(out, data, runtime, extra=extra)
+
+
+def train_network(
+    cfg: ExperimentConfig, data: PreparedData, tasks: dict[str, TaskSpec], folder: Path, runtime: Runtime, *,
+    resume: bool = False,
+) -> Fit:
+    """Fit one network for ``tasks`` with checkpoints, logs and early stopping in ``folder``."""
+    _seed_everything(cfg.train.seed)
+    model = _place(create_model(cfg.model, tasks, image_size=cfg.data.image_size), runtime)
+    labels = data.labels[:, [list(data.tasks).index(t) for t in tasks]]
+    train_b, val_b = _batches(cfg, data, labels, runtime)
+    optimizer = build_optimizer(model.parameters(), cfg.train)
+    scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch=len(train_b))
+    meta = _meta(cfg, tasks, labels[data.splits["train"]])
+    state = Fit(model, optimizer, scheduler, tasks, runtime, _callbacks(cfg, folder), meta)
+    last = folder / "checkpoints" / "last.pt"
+    if resume and last.exists():
+        state.restore(load_checkpoint(last))
+        log.info("Resuming %s from epoch %d.", folder, state.epoch)
+    return fit(state, train_b, val_b, epochs=cfg.train.epochs, progress=cfg.train.progress)
+
+
+def _check_out(out: Path, cfg: ExperimentConfig, resume: bool) -> Path:
+    if cfg.train.mode not in MODES:
+        raise ToonlabError(f"train.mode must be 'shared' or 'separate'. Received: {cfg.train.mode!r}")
+    has_run = (out / CONFIG_FILE).exists()
+    if resume and not has_run:
+        raise ToonlabError(f"Cannot resume: {str(out)!r} holds no run. Start it without --resume.")
+    if has_run and not resume:
+        raise ToonlabError(f"{str(out)!r} already holds a run. Continue it with --resume, "
+                           "or choose another --out folder.")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _task_groups(mode: str, tasks: dict[str, TaskSpec]) -> list[dict[str, TaskSpec]]:
+    """Shared: one group of all tasks. Separate: one group per task (the source article's way)."""
+    return [tasks] if mode == "shared" else [{name: spec} for name, spec in tasks.items()]
+
+
+def _batches(cfg: ExperimentConfig, data: PreparedData, labels: np.ndarray, runtime: Runtime) -> tuple[Batches, Batches]:
+    common = dict(batch_size=cfg.train.batch_size, device=runtime.device, channels_last=runtime.channels_last)
+    train_b = Batches(data.images, labels, data.splits["train"], shuffle=True, seed=cfg.train.seed, **common)
+    val_b = Batches(data.images, labels, data.splits["val"], shuffle=False, **common)
+    return train_b, val_b
+
+
+def _callbacks(cfg: ExperimentConfig, folder: Path) -> list:
+    # ModelCheckpoint goes last so last.pt holds the other callbacks' updated state.
+    return [CSVLogger(folder / "history.csv"), TensorBoardLogger(folder / "tb"),
+            EarlyStopping("val_loss", patience=cfg.train.patience, min_delta=cfg.train.min_delta),
+            ModelCheckpoint(folder / "checkpoints", "val_loss")]
+
+
+def _meta(cfg: ExperimentConfig, tasks: dict[str, TaskSpec], train_labels: np.ndarray) -> dict[str, Any]:
+    """The parts of a checkpoint that describe the model rather than the optimisation."""
+    return {
+        "toonlab_version": __version__,
+        "config": to_dict(cfg),
+        "tasks": tasks_to_dict(tasks),
+        "majority": majority_classes(train_labels, tasks),
+        "preprocessing": {"image_size": cfg.data.image_size, "background": cfg.data.background,
+                          "mean": list(MEAN), "std": list(STD)},
+    }
+
+
+def _place(model: torch.nn.Module, runtime: Runtime) -> torch.nn.Module:
+    fmt = torch.channels_last if runtime.channels_last else torch.contiguous_format
+    return model.to(runtime.device, memory_format=fmt)
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
