@@ -101,7 +101,7 @@ class ExperimentConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
 
 
-SECTIONS = {f.name: f.type for f in dataclasses.fields(ExperimentConfig)}
+SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 
 
 def to_dict(cfg: ExperimentConfig) -> dict[str, Any]:

@@ -1,0 +1,38 @@
+import numpy as np
+
+from toonlab.data.samples import TaskSpec
+from toonlab.evaluate.metrics import majority_classes, mean_accuracy, task_metrics
+from toonlab.evaluate.table import format_table
+
+SPEC = TaskSpec("glasses_color", classes=("a", "b", "c"))
+
+
+def test_accuracy_baseline_and_visible_only():
+    probs = np.eye(3)[[0, 1, 2, 2]]  # predicts 0, 1, 2, 2
+    labels = np.array([0, 1, 1, 2])
+    hidden = np.array([False, False, True, False])
+    m = task_metrics(probs, labels, hidden, SPEC, majority=1)
+    assert m["accuracy"] == 0.75 and m["n_test"] == 4
+    assert m["baseline_accuracy"] == 0.5
+    assert m["accuracy_visible"] == 1.0 and m["n_visible"] == 3
+
+
+def test_unlabelled_rows_are_excluded_and_no_visible_key_without_hidden():
+    m = task_metrics(np.eye(3)[[0, 0]], np.array([0, -1]), np.zeros(2, bool), SPEC, majority=0)
+    assert m["accuracy"] == 1.0 and m["n_test"] == 1 and "accuracy_visible" not in m
+
+
+def test_majority_classes_and_mean():
+    labels = np.array([[2, 0], [2, 1], [1, 1], [-1, 1]])
+    tasks = {"a": SPEC, "b": TaskSpec("b", classes=("x", "y"))}
+    assert majority_classes(labels, tasks) == {"a": 2, "b": 1}
+    assert mean_accuracy({"a": {"kind": "classification", "accuracy": 0.5},
+                          "b": {"kind": "classification", "accuracy": 1.0}}) == 0.75
+
+
+def test_table_lists_every_task_and_a_mean():
+    m = {"tasks": {t: {"num_classes": 3, "accuracy": 0.5, "baseline_accuracy": 0.3, "n_test": 9} for t in "ab"}}
+    lines = format_table(m).splitlines()
+    assert lines[0].split()[:2] == ["task", "classes"]
+    assert [line.split()[0] for line in lines[2:]] == ["a", "b", "mean"]
+    assert "50.00%" in lines[2]

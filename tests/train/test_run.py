@@ -1,0 +1,71 @@
+import json
+
+import pytest
+import torch
+
+from toonlab.config import resolve_config
+from toonlab.errors import ToonlabError
+from toonlab.train.checkpoint import load_checkpoint
+from toonlab.train.run import train
+
+SMALL = ["data.image_size=24", "model.widths=[8,16]", "model.head_width=32", "train.batch_size=16",
+         "train.progress=false", "train.precision=fp32"]
+
+
+def _cfg(data, *extra):
+    return resolve_config(overrides=[f"data.path={data}", *SMALL, *extra])
+
+
+def test_shared_run_writes_the_run_folder_and_learns(toy_data, tmp_path):
+    run = tmp_path / "run"
+    metrics = train(_cfg(toy_data, "train.epochs=8", "train.lr=0.01"), run)
+    for name in ("config.yaml", "splits.csv", "skipped.csv", "history.csv", "metrics.json", "predictions.csv",
+                 "checkpoints/best.pt", "checkpoints/last.pt"):
+        assert (run / name).exists(), name
+    assert list((run / "tb").glob("events.out.tfevents*"))
+    saved = json.loads((run / "metrics.json").read_text())
+    assert saved["tasks"]["color"] == metrics["tasks"]["color"]
+    assert saved["tasks"]["color"]["num_classes"] == 3 and saved["tasks"]["color"]["kind"] == "classification"
+    assert sum(saved["splits"].values()) == 60 and saved["seed"] == 0 and saved["wall_time_s"] > 0
+    assert metrics["tasks"]["color"]["accuracy"] > metrics["tasks"]["color"]["baseline_accuracy"]
+
+
+def test_resume_reaches_the_same_weights_as_an_uninterrupted_run(toy_data, tmp_path):
+    train(_cfg(toy_data, "train.epochs=4", "train.patience=0"), tmp_path / "full")
+    train(_cfg(toy_data, "train.epochs=2", "train.patience=0"), tmp_path / "part")
+    train(_cfg(toy_data, "train.epochs=4", "train.patience=0"), tmp_path / "part", resume=True)
+    full = load_checkpoint(tmp_path / "full/checkpoints/last.pt")
+    part = load_checkpoint(tmp_path / "part/checkpoints/last.pt")
+    assert full["epoch"] == part["epoch"] == 4
+    for key, value in full["model"].items():
+        assert torch.equal(value, part["model"][key]), key
+    assert (tmp_path / "part/history.csv").read_text().count("\n") == 5  # header + 4 epochs
+
+
+def test_separate_mode_trains_one_network_per_task(toy_data, tmp_path):
+    metrics = train(_cfg(toy_data, "train.epochs=1", "train.mode=separate"), tmp_path / "sep")
+    assert sorted(p.name for p in (tmp_path / "sep/tasks").iterdir()) == ["color", "size"]
+    assert set(metrics["tasks"]) == {"color", "size"}
+    ck = load_checkpoint(tmp_path / "sep/tasks/size/checkpoints/best.pt")
+    assert list(ck["tasks"]) == ["size"]
+
+
+def test_task_subset_and_limit(toy_data, tmp_path):
+    metrics = train(_cfg(toy_data, "train.epochs=1", "data.tasks=size", "data.limit=30"), tmp_path / "r")
+    assert list(metrics["tasks"]) == ["size"] and metrics["images"]["used"] == 30
+
+
+def test_existing_run_needs_resume_and_resume_needs_a_run(toy_data, tmp_path):
+    train(_cfg(toy_data, "train.epochs=1"), tmp_path / "r")
+    with pytest.raises(ToonlabError, match="--resume"):
+        train(_cfg(toy_data, "train.epochs=1"), tmp_path / "r")
+    with pytest.raises(ToonlabError, match="holds no run"):
+        train(_cfg(toy_data, "train.epochs=1"), tmp_path / "other", resume=True)
+
+
+def test_broken_images_are_skipped_and_counts_reconcile(toy_data, tmp_path):
+    (toy_data / "0" / "toy00000.png").write_bytes(b"")  # zero bytes: cannot decode
+    metrics = train(_cfg(toy_data, "train.epochs=1"), tmp_path / "r")
+    images = metrics["images"]
+    assert images["found"] == 60 and images["skipped"] == 1 and images["used"] == 59
+    assert "toy00000.png" in (tmp_path / "r/skipped.csv").read_text()
