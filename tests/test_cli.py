@@ -1,0 +1,60 @@
+"""End to end through the command line: synth → train (2 epochs) → resume → eval, plus user errors."""
+
+import json
+
+import pytest
+
+from toonlab.cli import main
+
+SMALL = ["--image-size", "32", "--model.widths=[8,16]", "--model.head_width=32", "--batch-size", "16", "-q"]
+
+
+@pytest.fixture(scope="module")
+def faces(tmp_path_factory):
+    out = tmp_path_factory.mktemp("faces")
+    assert main(["synth", str(out), "--n", "60", "--size", "64", "-q"]) == 0
+    return out
+
+
+def test_synth_train_resume_eval(faces, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", str(faces), "-o", str(run), "--epochs", "2", *SMALL]) == 0
+    first = capsys.readouterr().out
+    assert "hair" in first and "baseline" in first and "mean" in first
+    assert main(["train", str(faces), "-o", str(run), "--resume", "--epochs", "3", "-q"]) == 0
+    history = (run / "history.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in history[1:]] == ["1", "2", "3"]
+    capsys.readouterr()
+    assert main(["eval", str(run), "-q"]) == 0
+    table = capsys.readouterr().out
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert len(metrics["tasks"]) == 18
+    assert metrics["tasks"]["hair"]["num_classes"] == 111
+    for name, m in metrics["tasks"].items():
+        assert name in table and 0 <= m["accuracy"] <= 1 and m["n_test"] == metrics["splits"]["test"]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "/no/such/folder", "-o", "r"], "does not exist"),
+        (["train", "{faces}", "-o", "r", "--tasks", "hairr"], "hair"),
+        (["train", "{faces}", "-o", "r", "--train.epochz=2"], "Did you mean 'epochs'"),
+        (["train", "{faces}", "-o", "r", "--bogus"], "Unrecognised argument '--bogus'"),
+        (["eval", "/no/such/run"], "not a toonlab run"),
+    ],
+)
+def test_user_mistakes_are_one_paragraph_and_exit_2(faces, tmp_path, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    code = main([a.replace("{faces}", str(faces)) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_python_dash_m_and_help():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "toonlab", "--help"], capture_output=True, text=True, check=True)
+    for verb in ("synth", "train", "eval", "demo"):
+        assert verb in out.stdout
