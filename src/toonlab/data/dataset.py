@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def prepare_data(
     labelset, cache, ok = load_and_cache(cfg, progress=progress)
     rows = np.flatnonzero(ok)
     root = Path(cfg.path)
-    rel = [labelset.samples[i].path.relative_to(root).as_posix() for i in rows]
+    rel = [Path(os.path.relpath(labelset.samples[i].path, root)).as_posix() for i in rows]
     tasks = labelset.tasks
     labels, hidden = _label_matrix(labelset, tasks, rows)
     strat = choose_stratify_task(tasks, cfg.stratify)

@@ -48,6 +48,9 @@ def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, comma
     """
     start = time.perf_counter()
     out = _check_out(Path(out), cfg, resume)
+    if not cfg.data.path:
+        raise ToonlabError("No data folder: pass DATA (`toonlab train DATA --out RUN`) or set data.path in --config.")
+    cfg.data.path = str(Path(cfg.data.path).resolve())  # absolute, so `toonlab eval RUN` works from any folder
     set_threads(cfg.train.threads)
     runtime = resolve_runtime(device=cfg.train.device, precision=cfg.train.precision,
                               channels_last=cfg.train.channels_last)
