@@ -1,0 +1,122 @@
+"""Compose one face from its 18 attributes, back to front, and optionally say where each attribute is.
+
+Layers: ears, hair (back), face, hair (front), eyes, eyebrows, stubble, mouth and nose,
+facial hair, glasses. The image depends on nothing but the attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image
+
+from toonlab.data.synth import geometry as geo
+from toonlab.data.synth.attributes import ATTRIBUTES, FACE_COLORS, GLASSES_COLORS, HAIR_COLORS, check_attributes
+from toonlab.data.synth.canvas import Canvas, Part, Shape
+from toonlab.data.synth.eyebrows import brow_shapes
+from toonlab.data.synth.eyes import eye_palette, eye_shapes
+from toonlab.data.synth.face import MOUTH, ear_shapes, face_palette, face_shapes, make_head
+from toonlab.data.synth.facial_hair import facial_hair_shapes, stubble_shapes
+from toonlab.data.synth.glasses import glasses_shapes
+from toonlab.data.synth.hair import FRINGE_FLOOR, hair_back_shapes, hair_front_shapes, hair_palette
+
+MIN_SIZE = 16
+
+_EYES = ("eye", Part.EYE_WHITE, Part.IRIS, Part.EYE_LINE, Part.LID, Part.LASHES)
+_BROWS = ("brow", Part.BROW)
+# Attribute -> the parts and named regions its mask is made of. Where an attribute's variant
+# can be "nothing" (bald, no beard, no glasses), the mask also covers where it would be drawn.
+MASK_PARTS: dict[str, tuple] = {
+    "eye_angle": _EYES, "eye_lashes": _EYES, "eye_lid": _EYES, "eye_slant": _EYES,
+    "eye_color": ("iris", Part.IRIS),
+    "eyebrow_weight": _BROWS, "eyebrow_shape": _BROWS, "eyebrow_thickness": _BROWS, "eyebrow_width": _BROWS,
+    "eye_eyebrow_distance": ("eye+brow", Part.BROW) + _EYES[1:],
+    "chin_length": ("outline", "face"), "face_shape": ("outline", "face"),
+    "face_color": ("skin", Part.FACE, Part.EAR, Part.NOSE, Part.LID),
+    "hair": ("hair", Part.HAIR, "crown"),
+    "hair_color": ("hair colour", Part.HAIR, Part.BROW, Part.FACIAL_HAIR),
+    "facial_hair": ("beard", Part.FACIAL_HAIR, "lower face"),
+    "glasses": ("glasses", Part.FRAME, "lens") + _EYES[1:],
+    "glasses_color": ("frame", Part.FRAME, "lens"),
+}
+
+
+def render_face(attrs: Mapping[str, int], size: int = 256, *, masks: bool = False):
+    """Draw one cartoon face.
+
+    Args:
+        attrs: all 18 attributes (name -> 0-based variant index), e.g. from ``sample_attributes``.
+        size: width and height of the square image in pixels.
+        masks: also return, per attribute, a boolean ``(size, size)`` array of where it is drawn.
+
+    Returns:
+        An RGBA image with a transparent background, or ``(image, masks)`` when ``masks`` is True.
+
+    Example:
+        >>> from toonlab.data.synth import ATTRIBUTES
+        >>> image, where = render_face({name: 1 for name in ATTRIBUTES}, 64, masks=True)
+        >>> image.mode, image.size, where["eye_color"].shape
+        ('RGBA', (64, 64), (64, 64))
+    """
+    check_attributes(attrs)
+    if not isinstance(size, int) or size < MIN_SIZE:
+        raise ValueError(f"size must be an integer of at least {MIN_SIZE} pixels. Received: size={size!r}")
+    canvas = Canvas(size, masks=masks)
+    _compose(canvas, attrs)
+    image = canvas.finish()
+    return (image, _attribute_masks(canvas)) if masks else image
+
+
+def _compose(canvas: Canvas, attrs: Mapping[str, int]) -> None:
+    a = attrs
+    shape, chin, hair = a["face_shape"], a["chin_length"], a["hair"]
+    layers = (
+        ear_shapes(shape, chin),
+        hair_back_shapes(hair, shape),
+        face_shapes(shape, chin),
+        hair_front_shapes(hair, shape),
+        eye_shapes(a["eye_angle"], a["eye_slant"], a["eye_lid"], a["eye_lashes"]),
+        brow_shapes(a["eyebrow_shape"], a["eyebrow_weight"], a["eyebrow_thickness"], a["eyebrow_width"],
+                    a["eye_eyebrow_distance"]),
+        stubble_shapes(a["facial_hair"], shape, chin),
+        MOUTH,
+        facial_hair_shapes(a["facial_hair"], shape, chin),
+        glasses_shapes(a["glasses"], shape, chin),
+        _zones(shape, chin),
+    )
+    palette = {**face_palette(FACE_COLORS[a["face_color"]]), **hair_palette(HAIR_COLORS[a["hair_color"]]),
+               **eye_palette(a["eye_color"]), "frame": GLASSES_COLORS[a["glasses_color"]]}
+    for layer in layers:
+        canvas.paint(layer, palette)
+
+
+@lru_cache(maxsize=None)
+def _zones(face_shape: int, chin_length: int) -> tuple[Shape, ...]:
+    """Regions (masks only) for attributes whose variant may draw nothing: hair, beard."""
+    outline = make_head(face_shape, chin_length).outline
+    return (Shape(geo.clip(outline, 0.0, 1.0, FRINGE_FLOOR), "", kind="region", region="crown"),
+            Shape(geo.clip(outline, 0.0, -1.0, -0.6), "", kind="region", region="lower face"))
+
+
+def _attribute_masks(canvas: Canvas) -> dict[str, np.ndarray]:
+    parts, regions = canvas.part_masks(), canvas.region_masks()
+    empty = np.zeros((canvas.size, canvas.size), dtype=bool)
+    out = {}
+    for name in ATTRIBUTES:
+        mask = empty.copy()
+        for item in MASK_PARTS[name][1:]:
+            mask |= parts[item] if isinstance(item, Part) else regions.get(item, empty)
+        out[name] = mask
+    return out
+
+
+def render_sheet(faces: list[Mapping[str, int]], size: int = 128, columns: int = 6,
+                 background: tuple[int, int, int] = (236, 240, 244)) -> Image.Image:
+    """A contact sheet of faces on a plain background (for looking at the generator's output)."""
+    rows = -(-len(faces) // columns)
+    sheet = Image.new("RGBA", (columns * size, rows * size), background + (255,))
+    for i, attrs in enumerate(faces):
+        sheet.alpha_composite(render_face(attrs, size), (i % columns * size, i // columns * size))
+    return sheet.convert("RGB")
