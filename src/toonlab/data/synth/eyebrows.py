@@ -21,8 +21,8 @@ from toonlab.data.synth.eyes import HALF_H
 from toonlab.data.synth.face import EYE_Y
 
 INNER = 0.045  # the inner end, measured from the face centre line
-LENGTHS = (0.100, 0.118, 0.136)  # eyebrow_width
-THICKNESS = (0.010, 0.016, 0.022, 0.028)  # eyebrow_thickness (pen width)
+LENGTHS = (0.098, 0.120, 0.142)  # eyebrow_width
+THICKNESS = (0.010, 0.0165, 0.023, 0.030)  # eyebrow_thickness (pen width)
 DISTANCE = (0.050, 0.068, 0.086)  # eye_eyebrow_distance: eye top to the brow's base line
 RISE = 0.022  # one unit of the shape curves below
 
@@ -57,7 +57,7 @@ def brow_polygon(shape: int, weight: int, thickness: int, width: int, distance: 
     """The right-hand eyebrow (viewer's right) as a closed polygon."""
     base = EYE_Y - HALF_H - DISTANCE[distance]
     centre = np.column_stack([0.5 + INNER + LENGTHS[width] * _T, base - RISE * SHAPES[shape]])
-    # weight 1 is a heavy brow: 45 % thicker at the inner end, tapering to a point outside.
-    taper = np.ones_like(_T) if weight == 0 else 1.45 - 1.15 * _T
+    # weight 1 is a heavy brow: 55 % thicker at the inner end, tapering to a point outside.
+    taper = np.ones_like(_T) if weight == 0 else 1.55 - 1.3 * _T
     half = THICKNESS[thickness] / 2
     return geo.stroke(centre, half * taper)

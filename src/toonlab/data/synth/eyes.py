@@ -66,8 +66,8 @@ def _eye(angle: float, slant: float, lidded: int, lashes: int, side: int) -> lis
     upper = _upper_line(opening, keep)
     shapes.append(pen(place(upper), 0.0056, "ink", Part.EYE_LINE))
     if lashes:
-        shapes += [pen(place(lash), np.linspace(0.0042, 0.0016, len(lash)), "ink", Part.LASHES)
-                   for lash in _lashes(upper)]
+        shapes += [pen(place(lash), np.linspace(width, 0.0016, len(lash)), "ink", Part.LASHES)
+                   for lash, width in _lashes(upper)]
     return shapes
 
 
@@ -85,15 +85,18 @@ def _upper_line(opening: geo.Points, keep: tuple[float, float, float]) -> geo.Po
     return upper[np.argsort(upper[:, 0])]
 
 
-def _lashes(upper: geo.Points) -> list[geo.Points]:
-    """Three short curved lashes sweeping out and up from the outer end of the lid line."""
+def _lashes(upper: geo.Points) -> list[tuple[geo.Points, float]]:
+    """A bold wing at the outer corner plus two lashes above it, as (centre line, base half-width).
+
+    The wing carries most of the ink, so the attribute survives downsizing to 64 px.
+    """
     u = upper[:, 0]
     lashes = []
-    for frac, tilt in ((0.6, 70), (0.8, 48), (0.98, 24)):
+    for frac, tilt, length, width in ((0.6, 75, 0.02, 0.0045), (0.8, 52, 0.022, 0.005), (1.0, 28, 0.025, 0.0078)):
         at = u.min() + frac * (u.max() - u.min())
         start = np.array([at, np.interp(at, u, upper[:, 1])])
         a = np.radians(tilt)
-        bend = np.array([[0, 0], [0.55, 0.0], [1.0, 0.12]]) * 0.026
+        bend = np.array([[0, 0], [0.55, 0.0], [1.0, 0.12]]) * length
         c, s = np.cos(a), np.sin(a)
-        lashes.append(geo.spline(start + bend @ np.array([[c, -s], [-s, -c]]), closed=False, steps=3))
+        lashes.append((geo.spline(start + bend @ np.array([[c, -s], [-s, -c]]), closed=False, steps=3), width))
     return lashes
