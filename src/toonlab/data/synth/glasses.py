@@ -1,7 +1,7 @@
 """The 12 glasses variants (0 = none) and their frame colour.
 
 1 round, 2 rectangular, 3 aviator, 4 cat-eye, 5 browline, 6 hexagonal, 7 wayfarer,
-8 bold round, 9 half-moon readers, 10 slim oval, 11 monocle.
+8 bold oval, 9 half-moon readers, 10 slim oval, 11 monocle.
 
 A lens is about 14 % of the image wide, centred on the eye. Frames are opaque; lenses
 get only a light tint of the frame colour, so eye colour shows through.

@@ -2,6 +2,11 @@
 
 Layers: ears, hair (back), face, hair (front), eyes, eyebrows, stubble, mouth and nose,
 facial hair, glasses. The image depends on nothing but the attributes.
+
+Masks (``render_face(..., masks=True)``) say, per attribute, which output pixels show it: a
+pixel counts if any of its supersampled sub-pixels does. ``MASK_PARTS`` lists what each
+attribute's mask is made of (e.g. eye_color -> iris, glasses_color -> frames and lenses,
+face_shape -> the face silhouette).
 """
 
 from __future__ import annotations
@@ -24,22 +29,23 @@ from toonlab.data.synth.hair import FRINGE_FLOOR, hair_back_shapes, hair_front_s
 
 MIN_SIZE = 16
 
-_EYES = ("eye", Part.EYE_WHITE, Part.IRIS, Part.EYE_LINE, Part.LID, Part.LASHES)
-_BROWS = ("brow", Part.BROW)
-# Attribute -> the parts and named regions its mask is made of. Where an attribute's variant
-# can be "nothing" (bald, no beard, no glasses), the mask also covers where it would be drawn.
-MASK_PARTS: dict[str, tuple] = {
+_EYES = (Part.EYE_WHITE, Part.IRIS, Part.EYE_LINE, Part.LID, Part.LASHES)
+# Attribute -> the parts (label image) and named regions its mask is the union of. Where a
+# variant can draw nothing (bald, no beard, no glasses), the mask also covers where it would be,
+# so a visible attribute never has an empty mask.
+MASK_PARTS: dict[str, tuple[Part | str, ...]] = {
     "eye_angle": _EYES, "eye_lashes": _EYES, "eye_lid": _EYES, "eye_slant": _EYES,
-    "eye_color": ("iris", Part.IRIS),
-    "eyebrow_weight": _BROWS, "eyebrow_shape": _BROWS, "eyebrow_thickness": _BROWS, "eyebrow_width": _BROWS,
-    "eye_eyebrow_distance": ("eye+brow", Part.BROW) + _EYES[1:],
-    "chin_length": ("outline", "face"), "face_shape": ("outline", "face"),
-    "face_color": ("skin", Part.FACE, Part.EAR, Part.NOSE, Part.LID),
-    "hair": ("hair", Part.HAIR, "crown"),
-    "hair_color": ("hair colour", Part.HAIR, Part.BROW, Part.FACIAL_HAIR),
-    "facial_hair": ("beard", Part.FACIAL_HAIR, "lower face"),
-    "glasses": ("glasses", Part.FRAME, "lens") + _EYES[1:],
-    "glasses_color": ("frame", Part.FRAME, "lens"),
+    "eye_color": (Part.IRIS,),
+    "eyebrow_weight": (Part.BROW,), "eyebrow_shape": (Part.BROW,), "eyebrow_thickness": (Part.BROW,),
+    "eyebrow_width": (Part.BROW,),
+    "eye_eyebrow_distance": (Part.BROW, *_EYES),
+    "chin_length": ("face",), "face_shape": ("face",),  # the whole face silhouette, outline included
+    "face_color": (Part.FACE, Part.EAR, Part.NOSE, Part.LID),  # visible skin
+    "hair": (Part.HAIR, "crown"),
+    "hair_color": (Part.HAIR, Part.BROW, Part.FACIAL_HAIR),  # everything drawn in the hair colour
+    "facial_hair": (Part.FACIAL_HAIR, "lower face"),
+    "glasses": (Part.FRAME, "lens", *_EYES),
+    "glasses_color": (Part.FRAME, "lens"),  # frames and their tinted lenses
 }
 
 
@@ -106,7 +112,7 @@ def _attribute_masks(canvas: Canvas) -> dict[str, np.ndarray]:
     out = {}
     for name in ATTRIBUTES:
         mask = empty.copy()
-        for item in MASK_PARTS[name][1:]:
+        for item in MASK_PARTS[name]:
             mask |= parts[item] if isinstance(item, Part) else regions.get(item, empty)
         out[name] = mask
     return out

@@ -127,3 +127,19 @@ def test_progress_counts_up_to_the_total(tmp_path):
 def test_bad_options_are_explained(tmp_path, option):
     with pytest.raises(ToonlabError, match=next(iter(option))):
         synthesize(tmp_path / "t", **option)
+
+
+def test_equal_attributes_get_distinct_deterministic_ids(monkeypatch):
+    from toonlab.data.synth import writer
+
+    same = {name: 0 for name in ATTRIBUTES}
+    monkeypatch.setattr(writer, "image_attributes", lambda seed, index: dict(same))
+    first, second = writer.plan(3, seed=0), writer.plan(3, seed=0)
+    assert len({item.rel for item in first}) == 3
+    assert [item.rel for item in first] == [item.rel for item in second]
+
+
+def test_an_image_does_not_depend_on_how_many_are_made():
+    from toonlab.data.synth.writer import plan
+
+    assert plan(30, seed=9)[:20] == plan(20, seed=9)
