@@ -18,6 +18,7 @@ from typing import Callable
 
 from toonlab import __version__
 from toonlab.errors import ToonlabError
+from toonlab.progress import ProgressBar
 
 log = logging.getLogger("toonlab")
 
@@ -70,9 +71,8 @@ def _synth_args(p: argparse.ArgumentParser) -> None:
 def _synth(args: argparse.Namespace) -> int:
     from toonlab.data.synth import synthesize
 
-    with _progress("synth") as tick:
-        summary = synthesize(args.out, n=args.n, size=args.size, seed=args.seed, workers=args.workers,
-                             overwrite=args.overwrite, progress=tick)
+    summary = synthesize(args.out, n=args.n, size=args.size, seed=args.seed, workers=args.workers,
+                         overwrite=args.overwrite, progress=ProgressBar("synth", enabled=not args.quiet))
     verb = "Reused" if summary.reused else "Wrote"
     print(f"{verb} {summary.n} faces at {summary.size}px in {summary.out} ({summary.seconds:.1f}s).")
     return 0
@@ -140,8 +140,8 @@ def _demo(args: argparse.Namespace) -> int:
     from toonlab.evaluate.table import format_table
 
     cfg = _resolve(args, base=demo_config())
-    with _progress("synth") as tick:
-        result = demo(cfg, folder=args.dir, n=args.n, synth_progress=tick, command=_command_line(args.argv))
+    bar = ProgressBar("synth", enabled=cfg.train.progress)
+    result = demo(cfg, folder=args.dir, n=args.n, synth_progress=bar, command=_command_line(args.argv))
     _print_result(result.metrics, result.run, format_table)
     print(f"Total demo time: {result.seconds / 60:.1f} min (synth {result.synth_seconds:.0f}s).")
     return 0
@@ -199,27 +199,6 @@ def _print_result(metrics: dict, run: str, format_table: Callable) -> None:
     print(f"\nsplit {sizes} · seed {metrics.get('seed')} · {metrics.get('device')} · "
           f"train wall time {metrics.get('wall_time_s', 'n/a')}s")
     print(f"Metrics: {run}/metrics.json")
-
-
-class _progress:
-    """A tqdm bar driven by a ``(done, total)`` callback."""
-
-    def __init__(self, desc: str) -> None:
-        self.desc, self.bar = desc, None
-
-    def __enter__(self) -> Callable[[int, int], None]:
-        return self.tick
-
-    def tick(self, done: int, total: int) -> None:
-        if self.bar is None:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total, desc=self.desc, unit="img", leave=False, dynamic_ncols=True)
-        self.bar.update(done - self.bar.n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def _command_line(argv: list[str]) -> str:

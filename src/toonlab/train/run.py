@@ -26,6 +26,7 @@ from toonlab.errors import ToonlabError
 from toonlab.evaluate.metrics import majority_classes
 from toonlab.evaluate.run import evaluate_prepared
 from toonlab.models import create_model
+from toonlab.progress import ProgressBar
 from toonlab.runs import CONFIG_FILE, group_folder
 from toonlab.runtime import Runtime, resolve_runtime, set_threads
 from toonlab.train.callbacks import CSVLogger, EarlyStopping, ModelCheckpoint, TensorBoardLogger
@@ -54,7 +55,8 @@ def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, comma
     set_threads(cfg.train.threads)
     runtime = resolve_runtime(device=cfg.train.device, precision=cfg.train.precision,
                               channels_last=cfg.train.channels_last)
-    data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume)
+    data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume,
+                        progress=ProgressBar("cache", enabled=cfg.train.progress))
     save_config(cfg, out / CONFIG_FILE)
     write_skipped(out / "skipped.csv", data.skipped)
     log.info("Data: %d images used, %d skipped; splits %s; %s", len(data.rel_paths), len(data.skipped),

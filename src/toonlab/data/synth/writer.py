@@ -101,7 +101,7 @@ def synthesize(out: str | Path, *, n: int = 10000, size: int = 256, seed: int = 
     _write_hidden(folder / HIDDEN, items)
     _write_json(folder / MANIFEST, {**manifest, "complete": True})
     seconds = time.perf_counter() - start
-    log.info("Wrote %d faces of %d px to %s in %.1f s", n, size, folder, seconds)
+    log.debug("Wrote %d faces of %d px to %s in %.1f s", n, size, folder, seconds)
     return SynthSummary(folder, n, size, seed, seconds, reused=False)
 
 
