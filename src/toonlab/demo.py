@@ -54,7 +54,7 @@ def demo(
     cfg = cfg or demo_config()
     folder = Path(folder)
     data = folder / f"cartoonset-{n}"
-    summary = synthesize(data, n=n, seed=seed, progress=synth_progress)
+    summary = synthesize(data, n=n, seed=seed, progress=synth_progress, overwrite=True)  # the demo owns this folder
     cfg.data.path = str(data)
     run = folder / "runs" / time.strftime("%Y%m%d-%H%M%S")
     metrics = train(cfg, run, command=command)

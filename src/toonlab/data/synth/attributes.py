@@ -151,3 +151,25 @@ def darker(colour: Colour, factor: float) -> Colour:
 def mix(a: Colour, b: Colour, t: float) -> Colour:
     """The colour ``t`` of the way from ``a`` to ``b``."""
     return tuple(int(round(x + (y - x) * t)) for x, y in zip(a, b))  # type: ignore[return-value]
+
+
+def luminance(colour: Colour) -> float:
+    """Perceived brightness 0..255 (Rec. 601 weights)."""
+    r, g, b = colour
+    return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+def legible(colour: Colour, against: Colour, min_contrast: float = 60.0) -> Colour:
+    """``colour`` pushed towards black (or, where black is not enough, white) until its brightness
+    differs from ``against`` by ``min_contrast``: thin dark strokes such as eyebrows and lashes
+    would otherwise vanish on dark skin once the image is downsized for training."""
+    back = luminance(against)
+    if abs(luminance(colour) - back) >= min_contrast:
+        return colour
+    target = (0, 0, 0) if back >= min_contrast else (255, 255, 255)
+    for step in range(1, 21):
+        shade = mix(colour, target, step / 20)
+        if abs(luminance(shade) - back) >= min_contrast:
+            return shade
+    return target
+

@@ -66,7 +66,7 @@ def _eye(angle: float, slant: float, lidded: int, lashes: int, side: int) -> lis
     upper = _upper_line(opening, keep)
     shapes.append(pen(place(upper), 0.0056, "ink", Part.EYE_LINE))
     if lashes:
-        shapes += [pen(place(lash), np.linspace(width, 0.0016, len(lash)), "ink", Part.LASHES)
+        shapes += [pen(place(lash), np.linspace(width, 0.0016, len(lash)), "lash", Part.LASHES)
                    for lash, width in _lashes(upper)]
     return shapes
 

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from toonlab.data.synth import geometry as geo
-from toonlab.data.synth.attributes import ATTRIBUTES, FACE_COLORS, GLASSES_COLORS, HAIR_COLORS, check_attributes
+from toonlab.data.synth.attributes import ATTRIBUTES, FACE_COLORS, GLASSES_COLORS, HAIR_COLORS, check_attributes, legible
 from toonlab.data.synth.canvas import Canvas, Part, Shape
 from toonlab.data.synth.eyebrows import brow_shapes
 from toonlab.data.synth.eyes import eye_palette, eye_shapes
@@ -92,8 +92,11 @@ def _compose(canvas: Canvas, attrs: Mapping[str, int]) -> None:
         glasses_shapes(a["glasses"], shape, chin),
         _zones(shape, chin),
     )
-    palette = {**face_palette(FACE_COLORS[a["face_color"]]), **hair_palette(HAIR_COLORS[a["hair_color"]]),
+    skin = FACE_COLORS[a["face_color"]]
+    palette = {**face_palette(skin), **hair_palette(HAIR_COLORS[a["hair_color"]]),
                **eye_palette(a["eye_color"]), "frame": GLASSES_COLORS[a["glasses_color"]]}
+    palette["brow"] = legible(palette["brow"], skin)
+    palette["lash"] = legible(palette["ink"], skin)
     for layer in layers:
         canvas.paint(layer, palette)
 
