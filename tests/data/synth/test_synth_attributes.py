@@ -71,3 +71,14 @@ def test_most_images_show_every_attribute():
 def test_bad_attributes_are_explained(attrs, words):
     with pytest.raises(ValueError, match=words):
         check_attributes(attrs)
+
+
+def test_eyebrows_and_lashes_contrast_with_every_skin():
+    from itertools import product
+
+    from toonlab.data.synth.attributes import FACE_COLORS, HAIR_COLORS, legible, luminance
+    from toonlab.data.synth.hair import hair_palette
+
+    for skin, hair in product(FACE_COLORS, HAIR_COLORS):
+        brow = legible(hair_palette(hair)["brow"], skin)
+        assert abs(luminance(brow) - luminance(skin)) >= 60, (skin, hair, brow)
