@@ -81,4 +81,4 @@ def test_eyebrows_and_lashes_contrast_with_every_skin():
 
     for skin, hair in product(FACE_COLORS, HAIR_COLORS):
         brow = legible(hair_palette(hair)["brow"], skin)
-        assert abs(luminance(brow) - luminance(skin)) >= 60, (skin, hair, brow)
+        assert abs(luminance(brow) - luminance(skin)) >= 75, (skin, hair, brow)

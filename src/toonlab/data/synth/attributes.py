@@ -159,7 +159,7 @@ def luminance(colour: Colour) -> float:
     return 0.299 * r + 0.587 * g + 0.114 * b
 
 
-def legible(colour: Colour, against: Colour, min_contrast: float = 60.0) -> Colour:
+def legible(colour: Colour, against: Colour, min_contrast: float = 75.0) -> Colour:
     """``colour`` pushed towards black (or, where black is not enough, white) until its brightness
     differs from ``against`` by ``min_contrast``: thin dark strokes such as eyebrows and lashes
     would otherwise vanish on dark skin once the image is downsized for training."""

@@ -32,7 +32,7 @@ from toonlab.errors import DataError, ToonlabError
 
 log = logging.getLogger(__name__)
 
-VERSION = "2"  # bump whenever the drawings change, so old folders are not reused as if current
+VERSION = "3"  # bump whenever the drawings change, so old folders are not reused as if current
 MANIFEST = "synth.json"
 HIDDEN = "hidden.csv"
 FOLDERS = 10
