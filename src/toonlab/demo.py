@@ -56,6 +56,17 @@ def demo(
     data = folder / f"cartoonset-{n}"
     summary = synthesize(data, n=n, seed=seed, progress=synth_progress, overwrite=True)  # the demo owns this folder
     cfg.data.path = str(data)
-    run = folder / "runs" / time.strftime("%Y%m%d-%H%M%S")
+    run = _new_run_folder(folder / "runs")
     metrics = train(cfg, run, command=command)
     return DemoResult(run, data, metrics, time.perf_counter() - start, summary.seconds)
+
+
+def _new_run_folder(runs: Path) -> Path:
+    """runs/<date-time>, with -2, -3, ... when several demos start in the same second."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    run, k = runs / stamp, 1
+    while run.exists():
+        k += 1
+        run = runs / f"{stamp}-{k}"
+    return run
+
