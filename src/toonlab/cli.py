@@ -99,6 +99,8 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, help="Learning rate.")
     p.add_argument("--no-progress", action="store_true", help="No progress bar.")
     p.set_defaults(takes_overrides=True)
+    p.epilog = _config_keys_help()
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -159,7 +161,7 @@ VERBS: dict[str, tuple[Callable, Callable, str]] = {
 
 def _resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None):
     """Defaults (or a recipe / a resumed run's config) < --config YAML < --section.key=value < shortcuts."""
-    from toonlab.config import apply_override, resolve_config
+    from toonlab.config import resolve_config, set_option
     from toonlab.runs import load_run_config
 
     if base_run is not None:
@@ -170,10 +172,20 @@ def _resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None
                  "train.seed": args.seed, "train.batch_size": args.batch_size, "train.lr": args.lr}
     for key, value in shortcuts.items():
         if value is not None:
-            apply_override(cfg, f"{key}={value}")
+            set_option(cfg, key, value)
     if args.no_progress or args.quiet:
         cfg.train.progress = False
     return cfg
+
+
+def _config_keys_help() -> str:
+    """Every config key with its doc, for --help (the dataclass field docs are the single source)."""
+    from toonlab.config import SECTIONS, field_help
+
+    lines = ["config keys (set any as --section.key=value):"]
+    for section in SECTIONS:
+        lines += [f"  {section}.{key}: {doc}" for key, doc in field_help(section).items()]
+    return "\n".join(lines)
 
 
 def _overrides(extra: list[str], *, allowed: bool) -> list[str]:

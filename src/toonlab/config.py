@@ -158,6 +158,12 @@ def apply_override(cfg: ExperimentConfig, item: str) -> None:
     _set(_section(cfg, section, "override"), section, key, value, "override")
 
 
+def set_option(cfg: ExperimentConfig, dotted: str, value: Any) -> None:
+    """Set ``section.key`` to an already-typed ``value`` (checked like a YAML value, but not parsed)."""
+    section, _, key = dotted.partition(".")
+    _set(_section(cfg, section, "option"), section, key, value, "option")
+
+
 def save_config(cfg: ExperimentConfig, path: str | Path) -> None:
     """Write the resolved config as YAML."""
     Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")
