@@ -61,9 +61,23 @@ class ModelConfig:
     stride: int | list = _f(1, "Conv stride of each stage's first conv: one int, or a list with one per stage.")
     padding: str = _f("same", "Conv padding: 'same', 'valid' or an integer.")
     norm: str = _f("batch", "Normalisation after each conv: 'batch' or 'none'.")
-    activation: str = _f("relu", "Activation after each conv and dense layer.")
+    activation: str | list = _f("relu", "Activation (relu, leaky_relu, gelu, sigmoid, tanh, bipolar_sigmoid, identity); "
+                                "one name, or a list with one per conv stage.")
+    dense_activation: str = _f("", "Activation of the dense layers; '' = the (last) conv activation.")
+    norm_position: str = _f("before_activation", "Batch norm 'before_activation' or 'after_activation'.")
+    dropout_position: str = _f("after_pool", "Stage dropout 'after_pool' or 'before_pool'.")
+    lrn_size: int = _f(0, "Local response normalisation over this many channels after each stage's activation; 0 = off.")
+    bias: bool = _f(True, "Learn biases; false freezes every bias at its initial value (IgNet).")
+    init: str = _f("default", "Weight init: 'default' (PyTorch), 'kaiming', 'xavier' or 'uniform' (ranges below).")
+    init_weight_range: float | list = _f(1.0, "init='uniform': weights ~ U(-W/(kh*kw), W/(kh*kw)); one W or a list per layer.")
+    init_bias_range: float | list = _f(0.0, "init='uniform': biases ~ U(-B, B); one B or a list per layer.")
+    dropconnect: float = _f(0.0, "DropConnect rate: fraction of weights zeroed per training step.")
+    freezeconnect: float = _f(0.0, "FreezeConnect rate: fraction of weights excluded from updates (still used forward).")
+    connect_layers: str = _f("all", "Where DropConnect/FreezeConnect apply: 'conv', 'dense' or 'all'.")
+    mlp_hidden: list = _f([300], "model.name=mlp: hidden layer widths of the raw-pixel MLP baseline.")
     pool: str = _f("max", "Pooling after each stage: 'max', 'avg' or 'none'.")
-    pool_size: int = _f(2, "Pooling kernel and stride.")
+    pool_size: int = _f(2, "Pooling kernel size.")
+    pool_stride: int = _f(0, "Pooling stride; 0 = same as pool_size (stride 1 keeps the size with 'same' pooling).")
     dropout: float = _f(0.0, "Dropout after each conv stage.")
     global_pool: str = _f("avg", "How the last feature map becomes a vector: 'avg', 'max' or 'flatten'.")
     head_depth: int = _f(1, "Hidden dense layers in the shared head before the task heads.")
@@ -78,12 +92,21 @@ class TrainConfig:
     mode: str = _f("shared", "'shared': one multi-head network for all tasks; 'separate': one network per task.")
     epochs: int = _f(20, "Maximum epochs.")
     batch_size: int = _f(64, "Images per step.")
-    optimizer: str = _f("adam", "Optimizer: 'adam', 'adamw' or 'sgd'.")
+    optimizer: str = _f("adam", "Optimizer: 'adam', 'adamw', 'sgd' or 'rmsprop'.")
+    momentum: float = _f(0.9, "Momentum of SGD and RMSProp.")
+    nesterov: bool = _f(False, "Nesterov momentum (SGD).")
     lr: float = _f(2e-3, "Learning rate.")
     weight_decay: float = _f(0.0, "Weight decay (L2).")
-    schedule: str = _f("none", "Learning-rate schedule: 'none', 'cosine' or 'onecycle'.")
-    patience: int = _f(5, "Early stopping: epochs without improvement of val loss before stopping.")
-    min_delta: float = _f(1e-4, "Early stopping: smallest decrease of val loss that counts.")
+    schedule: str = _f("none", "Learning-rate schedule: 'none', 'step', 'exponential', 'cosine' or 'onecycle'.")
+    step_size: int = _f(10, "schedule=step: epochs between decays.")
+    gamma: float = _f(0.1, "schedule=step/exponential: decay factor (per step_size epochs / per epoch).")
+    monitor: str = _f("val_loss", "Metric for early stopping and best.pt, any logged one (val_loss, val_acc, val_acc/hair, ...).")
+    patience: int = _f(5, "Early stopping: epochs without improvement of the monitored metric before stopping; 0 = never.")
+    min_delta: float = _f(1e-4, "Early stopping: smallest improvement that counts.")
+    loss_weights: dict = _f({}, "Per-task loss multipliers, e.g. {hair: 2.0}; unlisted tasks weigh 1.")
+    max_rollbacks: int = _f(3, "Non-finite loss/gradient: roll back and lower the lr at most this many times, then stop.")
+    rollback_lr_factor: float = _f(0.5, "Non-finite loss/gradient: multiply the lr by this after each rollback.")
+    checkpoint_every: int = _f(0, "Also write last.pt every N steps (0 = once per epoch).")
     precision: str = _f("auto", "'auto' (bf16 where the CPU/GPU supports it), 'bf16' or 'fp32'.")
     channels_last: str = _f("auto", "Channels-last memory format: 'auto', 'on' or 'off'.")
     device: str = _f("auto", "'auto', 'cpu' or 'cuda'.")
@@ -93,15 +116,41 @@ class TrainConfig:
 
 
 @dataclass
+class AugmentConfig:
+    """Training-only augmentation on whole batches (after the split); each has a probability p_* per image."""
+
+    hflip: float = _f(0.0, "Probability of a horizontal flip.")
+    vflip: float = _f(0.0, "Probability of a vertical flip.")
+    p_affine: float = _f(0.0, "Probability of a random affine transform with the ranges below.")
+    rotate: float = _f(0.0, "Affine: max rotation in degrees (±).")
+    shift: float = _f(0.0, "Affine: max shift as a fraction of the image side (±, per axis).")
+    scale: float = _f(0.0, "Affine: max zoom change, e.g. 0.1 = 0.9..1.1 (both axes together).")
+    stretch: float = _f(0.0, "Affine: max extra stretch per axis, e.g. 0.1 = each axis 0.9..1.1 on its own.")
+    p_jitter: float = _f(0.0, "Probability of colour jitter with the strengths below.")
+    brightness: float = _f(0.0, "Colour jitter: max brightness change (±fraction).")
+    contrast: float = _f(0.0, "Colour jitter: max contrast change (±fraction).")
+    saturation: float = _f(0.0, "Colour jitter: max saturation change (±fraction).")
+    hue: float = _f(0.0, "Colour jitter: max hue shift (fraction of the colour wheel, ≤ 0.5).")
+    p_sharpness: float = _f(0.0, "Probability of a sharpness change.")
+    sharpness: float = _f(0.0, "Max sharpness change: factor in 1±sharpness (0 blurs, 2 sharpens).")
+    p_invert: float = _f(0.0, "Probability of inverting the colours.")
+    p_grayscale: float = _f(0.0, "Probability of converting to grayscale.")
+    p_noise: float = _f(0.0, "Probability of pixel noise (IgNet §5.1).")
+    noise_level: float = _f(0.0, "Pixel noise: max change of a noisy pixel, as a fraction of the full range.")
+    noise_fraction: float = _f(0.0, "Pixel noise: fraction of pixels changed.")
+
+
+@dataclass
 class ExperimentConfig:
     """Everything a run needs; saved as RUN/config.yaml."""
 
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
 
 
-SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "augment": AugmentConfig}
 
 
 def to_dict(cfg: ExperimentConfig) -> dict[str, Any]:
@@ -207,7 +256,7 @@ def _fits(value: Any, kind: type) -> bool:
 
 
 def _field_types(f: dataclasses.Field) -> list[type]:
-    names = {"bool": bool, "int": int, "float": float, "str": str, "list": list}
+    names = {"bool": bool, "int": int, "float": float, "str": str, "list": list, "dict": dict}
     t = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "str")
     return [names.get(part.strip(), str) for part in t.split("|")]
 
