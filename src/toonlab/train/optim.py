@@ -1,4 +1,9 @@
-"""Optimizers and learning-rate schedules from the train config."""
+"""Optimizers and learning-rate schedules from the train config.
+
+Every schedule is stepped once per training step, so a resumed run (even mid-epoch)
+continues the same curve: ``step`` and ``exponential`` are written per step as
+functions of the epoch the step belongs to.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +14,25 @@ import torch
 from toonlab.config import TrainConfig
 from toonlab.errors import ToonlabError
 
-OPTIMIZERS = ("adam", "adamw", "sgd")
-SCHEDULES = ("none", "cosine", "onecycle")
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+SCHEDULES = ("none", "step", "exponential", "cosine", "onecycle")
 
 
 def build_optimizer(params: Iterable[torch.nn.Parameter], cfg: TrainConfig) -> torch.optim.Optimizer:
-    """Adam (default), AdamW or SGD with momentum 0.9, at ``cfg.lr`` and ``cfg.weight_decay``."""
+    """Adam (default), AdamW, SGD (momentum, optional Nesterov) or RMSProp at ``cfg.lr``, with weight decay."""
+    params = [p for p in params if p.requires_grad]  # frozen biases / weights never reach the optimizer
     name = cfg.optimizer.lower()
     if name == "adam":
         return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     if name == "adamw":
         return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     if name == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr, momentum=0.9, weight_decay=cfg.weight_decay)
+        if cfg.nesterov and cfg.momentum <= 0:
+            raise ToonlabError(f"train.nesterov needs train.momentum > 0. Received: momentum={cfg.momentum}")
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov,
+                               weight_decay=cfg.weight_decay)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     raise ToonlabError(f"train.optimizer must be one of {', '.join(OPTIMIZERS)}. Received: {cfg.optimizer!r}")
 
 
@@ -29,11 +40,30 @@ def build_scheduler(
     optimizer: torch.optim.Optimizer, cfg: TrainConfig, *, steps_per_epoch: int
 ) -> torch.optim.lr_scheduler.LRScheduler | None:
     """A per-step schedule over ``cfg.epochs`` epochs, or None for a constant rate."""
-    total = max(1, cfg.epochs * steps_per_epoch)
-    if cfg.schedule == "none":
+    per_epoch = max(1, steps_per_epoch)
+    total = max(1, cfg.epochs * per_epoch)
+    kind = cfg.schedule
+    if kind == "none":
         return None
-    if cfg.schedule == "cosine":
+    if kind == "step":
+        if cfg.step_size < 1:
+            raise ToonlabError(f"train.step_size must be at least 1 epoch. Received: {cfg.step_size}")
+        size, gamma = cfg.step_size * per_epoch, cfg.gamma
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, _StepDecay(size, gamma))
+    if kind == "exponential":
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, _StepDecay(per_epoch, cfg.gamma))
+    if kind == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total)
-    if cfg.schedule == "onecycle":
+    if kind == "onecycle":
         return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=total, pct_start=0.2)
-    raise ToonlabError(f"train.schedule must be one of {', '.join(SCHEDULES)}. Received: {cfg.schedule!r}")
+    raise ToonlabError(f"train.schedule must be one of {', '.join(SCHEDULES)}. Received: {kind!r}")
+
+
+class _StepDecay:
+    """lr factor ``gamma ** (step // every)``: 'step' decays every step_size epochs, 'exponential' every epoch."""
+
+    def __init__(self, every: int, gamma: float) -> None:
+        self.every, self.gamma = every, gamma
+
+    def __call__(self, step: int) -> float:
+        return self.gamma ** (step // self.every)

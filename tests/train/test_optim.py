@@ -1,0 +1,70 @@
+import pytest
+import torch
+
+from toonlab.config import TrainConfig
+from toonlab.errors import ToonlabError
+from toonlab.train.optim import OPTIMIZERS, SCHEDULES, build_optimizer, build_scheduler
+
+
+def _params():
+    return [torch.nn.Parameter(torch.ones(3))]
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_every_optimizer_builds_and_steps(name):
+    params = _params()
+    opt = build_optimizer(params, TrainConfig(optimizer=name, lr=0.1, weight_decay=0.01))
+    params[0].sum().backward()
+    opt.step()
+    assert not torch.equal(params[0].detach(), torch.ones(3))
+
+
+def test_sgd_momentum_nesterov_and_frozen_params_left_out():
+    frozen = torch.nn.Parameter(torch.ones(2), requires_grad=False)
+    opt = build_optimizer([*_params(), frozen], TrainConfig(optimizer="sgd", momentum=0.8, nesterov=True))
+    group = opt.param_groups[0]
+    assert group["momentum"] == 0.8 and group["nesterov"] and len(group["params"]) == 1
+    with pytest.raises(ToonlabError, match="momentum"):
+        build_optimizer(_params(), TrainConfig(optimizer="sgd", momentum=0.0, nesterov=True))
+
+
+def _lrs(schedule, steps, **kw):
+    opt = build_optimizer(_params(), TrainConfig(lr=1.0, schedule=schedule, epochs=4, **kw))
+    sched = build_scheduler(opt, TrainConfig(lr=1.0, schedule=schedule, epochs=4, **kw), steps_per_epoch=2)
+    out = []
+    for _ in range(steps):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        if sched is not None:
+            sched.step()
+    return out
+
+
+def test_step_and_exponential_decay_per_epoch():
+    assert _lrs("step", 8, step_size=2, gamma=0.5) == [1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5]
+    assert _lrs("exponential", 6, gamma=0.5) == [1, 1, 0.5, 0.5, 0.25, 0.25]
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_every_schedule_runs_and_resumes_from_its_state(schedule):
+    cfg = TrainConfig(lr=1.0, schedule=schedule, epochs=3)
+    opt = build_optimizer(_params(), cfg)
+    sched = build_scheduler(opt, cfg, steps_per_epoch=2)
+    if sched is None:
+        return
+    for _ in range(3):
+        opt.step()
+        sched.step()
+    opt2 = build_optimizer(_params(), cfg)
+    sched2 = build_scheduler(opt2, cfg, steps_per_epoch=2)
+    opt2.load_state_dict(opt.state_dict())
+    sched2.load_state_dict(sched.state_dict())
+    opt.step(), sched.step(), opt2.step(), sched2.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(opt2.param_groups[0]["lr"])
+
+
+def test_unknown_names_explain():
+    with pytest.raises(ToonlabError, match="rmsprop"):
+        build_optimizer(_params(), TrainConfig(optimizer="adagrad"))
+    with pytest.raises(ToonlabError, match="exponential"):
+        build_scheduler(build_optimizer(_params(), TrainConfig()), TrainConfig(schedule="poly"), steps_per_epoch=1)
