@@ -69,3 +69,11 @@ def test_broken_images_are_skipped_and_counts_reconcile(toy_data, tmp_path):
     images = metrics["images"]
     assert images["found"] == 60 and images["skipped"] == 1 and images["used"] == 59
     assert "toy00000.png" in (tmp_path / "r/skipped.csv").read_text()
+
+
+def test_early_stopping_and_best_checkpoint_follow_any_metric(toy_data, tmp_path):
+    train(_cfg(toy_data, "train.epochs=2", "train.monitor=val_acc/color"), tmp_path / "r")
+    ck = load_checkpoint(tmp_path / "r/checkpoints/last.pt")
+    assert ck["callbacks"]["early_stopping"]["best"] > 0  # an accuracy, maximised
+    with pytest.raises(ToonlabError, match="train.monitor"):
+        train(_cfg(toy_data, "train.epochs=1", "train.monitor=val_f1"), tmp_path / "bad")

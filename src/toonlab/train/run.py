@@ -82,7 +82,7 @@ def train_network(
     optimizer = build_optimizer(model.parameters(), cfg.train)
     scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch=len(train_b))
     meta = _meta(cfg, tasks, labels[data.splits["train"]])
-    state = Fit(model, optimizer, scheduler, tasks, runtime, _callbacks(cfg, folder), meta)
+    state = Fit(model, optimizer, scheduler, tasks, runtime, _callbacks(cfg, folder, tasks), meta)
     last = folder / "checkpoints" / "last.pt"
     if resume and last.exists():
         state.restore(load_checkpoint(last))
@@ -115,11 +115,27 @@ def _batches(cfg: ExperimentConfig, data: PreparedData, labels: np.ndarray, runt
     return train_b, val_b
 
 
-def _callbacks(cfg: ExperimentConfig, folder: Path) -> list:
+def _callbacks(cfg: ExperimentConfig, folder: Path, tasks: dict[str, TaskSpec]) -> list:
+    monitor, mode = monitored_metric(cfg.train.monitor, tasks)
     # ModelCheckpoint goes last so last.pt holds the other callbacks' updated state.
     return [CSVLogger(folder / "history.csv"), TensorBoardLogger(folder / "tb"),
-            EarlyStopping("val_loss", patience=cfg.train.patience, min_delta=cfg.train.min_delta),
-            ModelCheckpoint(folder / "checkpoints", "val_loss")]
+            EarlyStopping(monitor, patience=cfg.train.patience, mode=mode, min_delta=cfg.train.min_delta),
+            ModelCheckpoint(folder / "checkpoints", monitor, mode=mode)]
+
+
+def monitored_metric(monitor: str, tasks: dict[str, TaskSpec]) -> tuple[str, str]:
+    """Check ``train.monitor`` names a logged metric; accuracies are maximised, losses minimised.
+
+    In separate mode a per-task metric of another task falls back to the network's own one.
+    """
+    base, _, task = monitor.partition("/")
+    valid_bases = [f"{split}_{kind}" for split in ("val", "train") for kind in ("loss", "acc")]
+    if base not in valid_bases or (task and task not in tasks and len(tasks) > 1):
+        examples = ", ".join(valid_bases + [f"val_acc/{next(iter(tasks))}"])
+        raise ToonlabError(f"train.monitor must name a logged metric such as {examples}. Received: {monitor!r}")
+    if task and task not in tasks:
+        monitor = f"{base}/{next(iter(tasks))}"
+    return monitor, "max" if base.endswith("acc") else "min"
 
 
 def _meta(cfg: ExperimentConfig, tasks: dict[str, TaskSpec], train_labels: np.ndarray) -> dict[str, Any]:
