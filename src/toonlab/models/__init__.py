@@ -1,5 +1,9 @@
 """Models: registered by name, all with the same anatomy (``forward_features`` → heads by task).
 
+``create_model`` checks the ``model.*`` options, builds the registered model, then applies what every
+model shares: initialisation (``model.init``), frozen biases (``model.bias=false``) and
+DropConnect/FreezeConnect (``model.dropconnect``, ``model.freezeconnect`` on ``model.connect_layers``).
+
 Example:
     >>> from toonlab.config import ModelConfig
     >>> from toonlab.data.samples import TaskSpec
@@ -14,32 +18,64 @@ import torch  # noqa: F401  (used by the docstring example)
 
 from toonlab.config import ModelConfig
 from toonlab.data.samples import TaskSpec
+from toonlab.errors import ToonlabError
 from toonlab.models.cnn import CNNBackbone
+from toonlab.models.init import init_layers, layer_groups
+from toonlab.models.mlp import MLPBackbone
 from toonlab.models.network import MultiHeadNet
+from toonlab.models.options import check_model_config, dense_activation
+from toonlab.models.regularizers import apply_connect, connect_targets, freeze_biases
 from toonlab.registry import Registry
 
 MODELS: Registry = Registry("model")
+
+__all__ = ["MODELS", "create_model", "list_models", "init_layers", "layer_groups"]
 
 
 @MODELS.register("cnn")
 def cnn(cfg: ModelConfig, tasks: dict[str, TaskSpec], *, image_size: int) -> MultiHeadNet:
     """The configurable CNN with a shared dense neck and one head per task."""
-    backbone = CNNBackbone(cfg, image_size=image_size)
-    return MultiHeadNet(backbone, tasks, neck_depth=cfg.head_depth, neck_width=cfg.head_width,
-                        activation=cfg.activation, dropout=cfg.head_dropout)
+    return _with_heads(CNNBackbone(cfg, image_size=image_size), tasks, cfg)
+
+
+@MODELS.register("mlp")
+def mlp(cfg: ModelConfig, tasks: dict[str, TaskSpec], *, image_size: int) -> MultiHeadNet:
+    """The raw-pixel MLP baseline (hidden ``model.mlp_hidden``) with the same neck and heads as the CNN."""
+    return _with_heads(MLPBackbone(cfg, image_size=image_size), tasks, cfg)
 
 
 def create_model(cfg: ModelConfig, tasks: dict[str, TaskSpec], *, image_size: int) -> MultiHeadNet:
-    """Build the model named ``cfg.name`` for ``tasks`` at ``image_size``."""
-    from toonlab.errors import ToonlabError
+    """Build the model named ``cfg.name`` for ``tasks`` at ``image_size``, initialised and regularised.
 
+    Random draws (initialisation, FreezeConnect masks) use torch's global RNG; seed it first.
+
+    Args:
+        cfg: the model config.
+        tasks: task name → spec; one head per task.
+        image_size: square input side in pixels.
+
+    Raises:
+        ToonlabError: an unknown model name or an invalid ``model.*`` option.
+    """
     try:
         builder = MODELS.get(cfg.name)
     except KeyError as e:
         raise ToonlabError(str(e).strip('"')) from None
-    return builder(cfg, tasks, image_size=image_size)
+    check_model_config(cfg)
+    model = builder(cfg, tasks, image_size=image_size)
+    init_layers(model, cfg)
+    if not cfg.bias:
+        freeze_biases(model)
+    apply_connect(connect_targets(model, cfg.connect_layers), dropconnect=cfg.dropconnect,
+                  freezeconnect=cfg.freezeconnect)
+    return model
 
 
 def list_models() -> list[str]:
     """Names of every registered model."""
     return MODELS.names()
+
+
+def _with_heads(backbone: torch.nn.Module, tasks: dict[str, TaskSpec], cfg: ModelConfig) -> MultiHeadNet:
+    return MultiHeadNet(backbone, tasks, neck_depth=cfg.head_depth, neck_width=cfg.head_width,
+                        activation=dense_activation(cfg), dropout=cfg.head_dropout, norm_position=cfg.norm_position)

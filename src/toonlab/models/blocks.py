@@ -1,10 +1,14 @@
-"""Building blocks of the configurable CNN: activations, conv stages and dense layers."""
+"""Building blocks of the configurable CNN and MLP: activations, pooling, conv stages and dense layers."""
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 
+from toonlab.config import ModelConfig
 from toonlab.registry import Registry
 
 ACTIVATIONS: Registry = Registry("activation")
@@ -38,49 +42,88 @@ def conv_padding(padding: str | int, kernel_size: int) -> int:
     return int(padding)
 
 
-def make_pool(kind: str, size: int) -> nn.Module | None:
-    """Pooling layer after a stage, or None for 'none' / size 1."""
+class SamePool2d(nn.Module):
+    """Stride-1 pooling that keeps the spatial size: replicate-pad by ``size - 1``, then pool.
+
+    Replicate padding leaves max pooling exact at the border; average pooling counts the edge pixel twice there.
+    Even sizes pad one more pixel on the right/bottom.
+    """
+
+    def __init__(self, kind: str, size: int) -> None:
+        super().__init__()
+        self.kind, self.size = kind, size
+        lo = (size - 1) // 2
+        self.pad = (lo, size - 1 - lo, lo, size - 1 - lo)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.pad(x, self.pad, mode="replicate")
+        pool = F.max_pool2d if self.kind == "max" else F.avg_pool2d
+        return pool(x, self.size, 1)
+
+    def extra_repr(self) -> str:
+        return f"{self.kind}, size={self.size}, stride=1"
+
+
+def make_pool(kind: str, size: int, stride: int = 0) -> nn.Module | None:
+    """Pooling layer after a stage, or None for 'none' / size 1; stride 0 = size, stride 1 keeps the size."""
     if kind == "none" or size <= 1:
         return None
-    return {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}[kind](size, size)
+    stride = stride or size
+    if stride == 1:
+        return SamePool2d(kind, size)
+    return {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}[kind](size, stride)
+
+
+def norm_activation(norm: nn.Module | None, activation: str, position: str) -> list[nn.Module]:
+    """``[norm, activation]`` or ``[activation, norm]`` by ``position``; no norm when ``norm`` is None."""
+    act = make_activation(activation)
+    if norm is None:
+        return [act]
+    return [norm, act] if position == "before_activation" else [act, norm]
 
 
 class ConvStage(nn.Sequential):
-    """``convs`` × (conv → norm → activation), then pool → dropout."""
+    """``convs_per_stage`` × (conv, norm and activation in ``norm_position`` order) → optional LRN → pool and
+    dropout in ``dropout_position`` order.
 
-    def __init__(
-        self,
-        in_ch: int,
-        out_ch: int,
-        *,
-        convs: int,
-        kernel_size: int,
-        stride: int,
-        padding: str | int,
-        norm: str,
-        activation: str,
-        pool: str,
-        pool_size: int,
-        dropout: float,
-    ) -> None:
+    Convs have a bias only without batch norm (the norm's shift replaces it).
+
+    Args:
+        in_ch, out_ch: input and output channels.
+        cfg: the model config (kernel size, padding, norm, pooling, LRN, dropout and their positions).
+        stride: stride of the stage's first conv.
+        activation: activation name of this stage.
+    """
+
+    def __init__(self, in_ch: int, out_ch: int, cfg: ModelConfig, *, stride: int, activation: str) -> None:
         layers: list[nn.Module] = []
-        for i in range(convs):
-            pad = conv_padding(padding, kernel_size)
-            layers.append(nn.Conv2d(in_ch if i == 0 else out_ch, out_ch, kernel_size, stride if i == 0 else 1, pad, bias=norm == "none"))
-            if norm == "batch":
-                layers.append(nn.BatchNorm2d(out_ch))
-            layers.append(make_activation(activation))
-        pooling = make_pool(pool, pool_size)
-        layers += [pooling] if pooling is not None else []
-        layers += [nn.Dropout2d(dropout)] if dropout > 0 else []
+        pad = conv_padding(cfg.padding, cfg.kernel_size)
+        for i in range(cfg.convs_per_stage):
+            layers.append(nn.Conv2d(in_ch if i == 0 else out_ch, out_ch, cfg.kernel_size, stride if i == 0 else 1,
+                                    pad, bias=cfg.norm == "none"))
+            norm = nn.BatchNorm2d(out_ch) if cfg.norm == "batch" else None
+            layers += norm_activation(norm, activation, cfg.norm_position)
+        layers += [nn.LocalResponseNorm(cfg.lrn_size)] if cfg.lrn_size > 0 else []
+        pooling = make_pool(cfg.pool, cfg.pool_size, cfg.pool_stride)
+        pool = [pooling] if pooling is not None else []
+        drop = [nn.Dropout2d(cfg.dropout)] if cfg.dropout > 0 else []
+        layers += drop + pool if cfg.dropout_position == "before_pool" else pool + drop
         super().__init__(*layers)
 
 
-def dense_stack(in_features: int, *, depth: int, width: int, activation: str, dropout: float) -> tuple[nn.Module, int]:
-    """``depth`` × (linear → batch norm → activation → dropout); returns the stack and its output width."""
+def dense_stack(
+    in_features: int, *, widths: Sequence[int], activation: str, dropout: float,
+    norm_position: str = "before_activation",
+) -> tuple[nn.Module, int]:
+    """One (linear, batch norm and activation in ``norm_position`` order, dropout) per width.
+
+    Returns:
+        The stack and its output width (``in_features`` when ``widths`` is empty).
+    """
     layers: list[nn.Module] = []
-    for _ in range(depth):
-        layers += [nn.Linear(in_features, width), nn.BatchNorm1d(width), make_activation(activation)]
+    for width in widths:
+        layers.append(nn.Linear(in_features, int(width)))
+        layers += norm_activation(nn.BatchNorm1d(int(width)), activation, norm_position)
         layers += [nn.Dropout(dropout)] if dropout > 0 else []
-        in_features = width
+        in_features = int(width)
     return nn.Sequential(*layers), in_features

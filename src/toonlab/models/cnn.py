@@ -1,4 +1,4 @@
-"""The configurable CNN backbone: stages of conv/norm/activation/pool/dropout, then global pooling."""
+"""The configurable CNN backbone: stages of conv/norm/activation/LRN/pool/dropout, then global pooling."""
 
 from __future__ import annotations
 
@@ -8,34 +8,28 @@ from torch import nn
 from toonlab.config import ModelConfig
 from toonlab.errors import ToonlabError
 from toonlab.models.blocks import ConvStage
-
-
-def per_stage(value: int | list, stages: int, name: str) -> list[int]:
-    """An int applies to every stage; a list gives one value per stage."""
-    values = list(value) if isinstance(value, (list, tuple)) else [value] * stages
-    if len(values) != stages:
-        raise ToonlabError(f"model.{name} needs one value per stage ({stages}, as in model.widths). Received: {value!r}")
-    return [int(v) for v in values]
+from toonlab.models.options import per_stage, stage_activations
 
 
 class CNNBackbone(nn.Module):
     """Conv stages → global pool → flat feature vector of ``num_features``.
 
     Args:
-        cfg: the model config (widths, kernel size, strides, padding, norm, pooling...).
+        cfg: the model config (widths, per-stage strides and activations, padding, norm, pooling...).
         image_size: input side length, needed to size the features for ``global_pool='flatten'``.
+        in_channels: image channels.
     """
 
     def __init__(self, cfg: ModelConfig, *, image_size: int, in_channels: int = 3) -> None:
         super().__init__()
         if not cfg.widths:
-            raise ToonlabError("model.widths must list at least one stage width, e.g. [32, 64, 128].")
+            raise ToonlabError("model.widths must list at least one stage width, e.g. [32, 64, 128]. "
+                               f"Received: {cfg.widths!r}")
         strides = per_stage(cfg.stride, len(cfg.widths), "stride")
+        activations = stage_activations(cfg)
         stages, ch = [], in_channels
-        for width, stride in zip(cfg.widths, strides):
-            stages.append(ConvStage(ch, int(width), convs=cfg.convs_per_stage, kernel_size=cfg.kernel_size,
-                                    stride=stride, padding=cfg.padding, norm=cfg.norm, activation=cfg.activation,
-                                    pool=cfg.pool, pool_size=cfg.pool_size, dropout=cfg.dropout))
+        for width, stride, act in zip(cfg.widths, strides, activations):
+            stages.append(ConvStage(ch, int(width), cfg, stride=stride, activation=act))
             ch = int(width)
         self.stages = nn.Sequential(*stages)
         self.global_pool = _global_pool(cfg.global_pool)

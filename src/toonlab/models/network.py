@@ -22,6 +22,7 @@ class MultiHeadNet(nn.Module):
         neck_depth, neck_width: hidden dense layers shared by all heads.
         activation: activation of the neck.
         dropout: dropout before the heads.
+        norm_position: batch norm of the neck 'before_activation' or 'after_activation'.
     """
 
     def __init__(
@@ -33,11 +34,12 @@ class MultiHeadNet(nn.Module):
         neck_width: int = 256,
         activation: str = "relu",
         dropout: float = 0.0,
+        norm_position: str = "before_activation",
     ) -> None:
         super().__init__()
         self.backbone = backbone
-        self.neck, self.head_in = dense_stack(backbone.num_features, depth=neck_depth, width=neck_width,
-                                              activation=activation, dropout=0.0)
+        self.neck, self.head_in = dense_stack(backbone.num_features, widths=[neck_width] * neck_depth,
+                                              activation=activation, dropout=0.0, norm_position=norm_position)
         self.head_drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.heads = nn.ModuleDict()
         self.reset_classifier(tasks)
