@@ -6,9 +6,16 @@ Keys:
     model: the model's ``state_dict``.
     optimizer, scheduler: their ``state_dict`` (scheduler may be None).
     epoch: the last completed epoch (1-based; 0 = none).
+    step: steps of epoch ``epoch + 1`` already done (0 for the end-of-epoch checkpoints; a
+        ``train.checkpoint_every`` one resumes by skipping that many batches of the epoch's order).
+    meter: that partial epoch's running loss/accuracy sums (None when ``step`` is 0).
     best: the best monitored value so far (val loss).
     callbacks: ``{callback name: state}`` (early stopping counters, ...).
-    rng: ``{"torch": ByteTensor}`` so dropout masks continue as in an uninterrupted run.
+    rng: ``{"torch": ByteTensor, "cuda": [ByteTensor, ...] (when CUDA is in use)}`` so dropout masks
+        continue as in an uninterrupted run.
+    rollback: ``{"count": int, "lr": [float per param group]}``: divergence rollbacks so far and the
+        learning rates they left (see toonlab.train.divergence).
+    stopped: True when early stopping ended the run.
     config: the resolved experiment config (nested dicts).
     tasks: ``{task: {"kind": str, "classes": [str, ...]}}`` in head order.
     preprocessing: ``{"image_size", "background", "mean", "std"}``.

@@ -1,52 +1,57 @@
-"""The training loop: ``train_one_epoch``, ``evaluate``, ``predict`` and ``fit``, read top to bottom."""
+"""The training loop: ``train_one_epoch``, ``evaluate``, ``predict`` and ``fit``, read top to bottom.
+
+``fit`` survives two kinds of trouble. Divergence: a non-finite loss or gradient rolls the run back
+to the start of the epoch with a lower learning rate (see :mod:`toonlab.train.divergence`).
+Interruption: with ``checkpoint_every`` it also writes ``last.pt`` every N steps, holding the
+step within the epoch, so a resumed run skips the batches already seen and ends bit-identical.
+``Fit`` (the state a checkpoint holds) lives in :mod:`toonlab.train.state` and is re-exported here.
+"""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import torch
 from torch import nn
 
+from toonlab.data.augment import augment_generator
 from toonlab.data.samples import TaskSpec
 from toonlab.runtime import Runtime
-from toonlab.train.callbacks.base import Callback
-from toonlab.train.losses import IGNORE, multitask_loss
+from toonlab.train.checkpoint import save_checkpoint
+from toonlab.train.divergence import (DivergenceError, NonFiniteError, Snapshot, check_gradients, check_loss,
+                                      describe_heads, divergence_message, lower_lr)
+from toonlab.train.losses import multitask_loss
+from toonlab.train.state import Fit, FitOptions, Meter
 
+__all__ = ["Fit", "FitOptions", "evaluate", "fit", "predict", "train_one_epoch", "train_step"]
 log = logging.getLogger(__name__)
 
 
-class _Meter:
-    """Running sums of per-task loss and accuracy, weighted by labelled examples."""
+def train_step(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, optimizer: torch.optim.Optimizer, *,
+    tasks: dict[str, TaskSpec], runtime: Runtime, loss_weights: dict[str, float] | None = None,
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> dict[str, Any]:
+    """Forward, backward and update on one batch; returns ``loss``, ``loss/<task>`` and ``outputs``.
 
-    def __init__(self, tasks: Iterable[str]) -> None:
-        self.loss = {t: 0.0 for t in tasks}
-        self.correct = {t: 0 for t in tasks}
-        self.count = {t: 0 for t in tasks}
-
-    def update(self, outputs: dict[str, torch.Tensor], targets: torch.Tensor, parts: dict[str, torch.Tensor]) -> None:
-        for j, name in enumerate(self.loss):
-            y = targets[:, j]
-            mask = y != IGNORE
-            n = int(mask.sum())
-            if n == 0:
-                continue
-            self.loss[name] += float(parts[name].detach()) * n
-            self.correct[name] += int((outputs[name].argmax(1)[mask] == y[mask]).sum())
-            self.count[name] += n
-
-    def logs(self, prefix: str) -> dict[str, float]:
-        out: dict[str, float] = {}
-        losses = {t: self.loss[t] / max(1, self.count[t]) for t in self.loss}
-        accs = {t: self.correct[t] / max(1, self.count[t]) for t in self.loss}
-        out[f"{prefix}_loss"] = sum(losses.values())
-        out[f"{prefix}_acc"] = float(np.mean(list(accs.values()))) if accs else 0.0
-        out.update({f"{prefix}_loss/{t}": v for t, v in losses.items()})
-        out.update({f"{prefix}_acc/{t}": v for t, v in accs.items()})
-        return out
+    Raises :class:`~toonlab.train.divergence.NonFiniteError` *before* the update when the
+    loss or any gradient is NaN or infinite, naming the heads concerned. ``augment(x)`` runs first.
+    """
+    if augment is not None:
+        x = augment(x)
+    with runtime.autocast():
+        outputs = model(x)
+    loss, parts = multitask_loss(outputs, y, tasks, loss_weights)
+    check_loss(loss, parts)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    check_gradients(model, parts)
+    optimizer.step()
+    return {"loss": loss.detach(), **{f"loss/{t}": part.detach() for t, part in parts.items()}, "outputs": outputs}
 
 
 def train_one_epoch(
@@ -59,23 +64,30 @@ def train_one_epoch(
     scheduler: Any = None,
     progress: bool = False,
     desc: str = "train",
+    loss_weights: dict[str, float] | None = None,
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    meter: Meter | None = None,
+    start: int = 0,
+    on_step: Callable[[int, Meter], None] | None = None,
 ) -> dict[str, float]:
-    """One pass over the training batches; returns ``train_loss``, ``train_acc`` and per-task values."""
+    """One pass over the training batches; returns ``train_loss``, ``train_acc`` and per-task values.
+
+    ``start`` steps were already done (their sums are in ``meter``); ``on_step(step, meter)`` runs
+    after each 1-based ``step``.
+    """
     model.train()
-    meter = _Meter(tasks)
+    meter = meter or Meter(tasks)
     bar = _bar(batches, progress, desc)
-    for x, y in bar:
-        with runtime.autocast():
-            outputs = model(x)
-        loss, parts = multitask_loss(outputs, y, tasks)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+    for step, (x, y) in enumerate(bar, start=start + 1):
+        result = train_step(model, x, y, optimizer, tasks=tasks, runtime=runtime, loss_weights=loss_weights,
+                            augment=augment)
         if scheduler is not None:
             scheduler.step()
-        meter.update(outputs, y, parts)
+        meter.update(result["outputs"], y, {t: result[f"loss/{t}"] for t in tasks if f"loss/{t}" in result})
+        if on_step is not None:
+            on_step(step, meter)
         if progress:
-            bar.set_postfix(loss=f"{float(loss):.3f}")
+            bar.set_postfix(loss=f"{float(result['loss']):.3f}")
     return meter.logs("train")
 
 
@@ -85,7 +97,7 @@ def evaluate(
 ) -> dict[str, float]:
     """Loss and accuracy over ``batches`` without updating anything; keys prefixed ``val_``."""
     model.eval()
-    meter = _Meter(tasks)
+    meter = Meter(tasks)
     for x, y in batches:
         with runtime.autocast():
             outputs = model(x)
@@ -109,67 +121,86 @@ def predict(
     return {name: np.concatenate(parts) for name, parts in chunks.items()}
 
 
-@dataclass
-class Fit:
-    """The state of one ``fit``: what callbacks see and what a checkpoint holds."""
-
-    model: nn.Module
-    optimizer: torch.optim.Optimizer
-    scheduler: Any
-    tasks: dict[str, TaskSpec]
-    runtime: Runtime
-    callbacks: list[Callback] = field(default_factory=list)
-    meta: dict[str, Any] = field(default_factory=dict)  # config, tasks, preprocessing: saved as-is
-    epoch: int = 0
-    stop: bool = False
-
-    def checkpoint_payload(self) -> dict[str, Any]:
-        """Everything needed to resume or to use the model (see toonlab.train.checkpoint)."""
-        return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None,
-            "epoch": self.epoch,
-            "callbacks": {cb.name: cb.state_dict() for cb in self.callbacks},
-            "rng": {"torch": torch.get_rng_state()},
-            "stopped": self.stop,
-            **self.meta,
-        }
-
-    def restore(self, ckpt: dict[str, Any]) -> None:
-        """Continue from a checkpoint written by :meth:`checkpoint_payload`."""
-        self.model.load_state_dict(ckpt["model"])
-        self.optimizer.load_state_dict(ckpt["optimizer"])
-        if self.scheduler is not None and ckpt.get("scheduler") is not None:
-            self.scheduler.load_state_dict(ckpt["scheduler"])
-        for cb in self.callbacks:
-            cb.load_state_dict(ckpt.get("callbacks", {}).get(cb.name, {}))
-        torch.set_rng_state(ckpt["rng"]["torch"])
-        self.epoch = int(ckpt["epoch"])
-        self.stop = bool(ckpt.get("stopped", False))
-
-
 def fit(state: Fit, train_batches: Any, val_batches: Any, *, epochs: int, progress: bool = False) -> Fit:
-    """Train from ``state.epoch + 1`` to ``epochs`` (or until a callback stops it)."""
+    """Train from ``state.epoch + 1`` (and ``state.step``) to ``epochs``, or until a callback stops it.
+
+    Raises:
+        DivergenceError: the loss or a gradient stayed non-finite after ``max_rollbacks`` rollbacks.
+    """
     for cb in state.callbacks:
         cb.on_train_begin(state)
     while state.epoch < epochs and not state.stop:
         epoch = state.epoch + 1
-        train_batches.set_epoch(epoch)
+        snapshot = Snapshot(state.training_state())  # ~15 ms for 0.5M params + Adam: free next to an epoch
         start = time.perf_counter()
-        logs = train_one_epoch(state.model, train_batches, state.optimizer, tasks=state.tasks, runtime=state.runtime,
-                               scheduler=state.scheduler, progress=progress, desc=f"epoch {epoch}/{epochs}")
+        try:
+            logs = _train_epoch(state, train_batches, epoch, f"epoch {epoch}/{epochs}", progress)
+        except NonFiniteError as bad:
+            _roll_back(state, snapshot, bad, epoch=epoch, steps=len(train_batches))
+            continue
         logs.update(evaluate(state.model, val_batches, tasks=state.tasks, runtime=state.runtime))
-        logs["lr"] = state.optimizer.param_groups[0]["lr"]
-        logs["seconds"] = time.perf_counter() - start
-        state.epoch = epoch
-        log.info("epoch %d: train_loss %.4f val_loss %.4f val_acc %.4f (%.1fs)", epoch, logs["train_loss"],
-                 logs["val_loss"], logs["val_acc"], logs["seconds"])
-        for cb in state.callbacks:
-            cb.on_epoch_end(state, epoch, logs)
+        _end_epoch(state, epoch, logs, seconds=time.perf_counter() - start)
     for cb in state.callbacks:
         cb.on_train_end(state)
     return state
+
+
+def _train_epoch(state: Fit, batches: Any, epoch: int, desc: str, progress: bool) -> dict[str, float]:
+    """Train epoch ``epoch`` from ``state.step`` on: the same order as ever, minus the batches already done."""
+    batches.set_epoch(epoch)
+    remaining = itertools.islice(batches, state.step, None) if state.step else batches
+    augment = _epoch_augment(state, epoch)
+
+    def after_step(step: int, meter: Meter) -> None:
+        state.step, state.meter = step, meter
+        every = state.options.checkpoint_every
+        if every and state.options.last_path and step % every == 0 and step < len(batches):
+            save_checkpoint(state.options.last_path, state.checkpoint_payload())
+
+    return train_one_epoch(state.model, remaining, state.optimizer, tasks=state.tasks, runtime=state.runtime,
+                           scheduler=state.scheduler, progress=progress, desc=desc,
+                           loss_weights=state.options.loss_weights, augment=augment, meter=state.meter,
+                           start=state.step, on_step=after_step)
+
+
+def _epoch_augment(state: Fit, epoch: int) -> Callable[[torch.Tensor], torch.Tensor] | None:
+    """``x -> augmented x`` for this epoch, drawing on the epoch's generator (restored when resuming mid-epoch)."""
+    augment = state.options.augment
+    if augment is None:
+        return None
+    if state.step == 0 or state.augment_rng is None:
+        state.augment_rng = augment_generator(state.options.seed, epoch, state.runtime.device)
+    return lambda x: augment(x, state.augment_rng)
+
+
+def _roll_back(state: Fit, snapshot: Snapshot, bad: NonFiniteError, *, epoch: int, steps: int) -> None:
+    """Restore ``snapshot`` with a lower learning rate, or give up with a clear error."""
+    failed_step, opts = state.step + 1, state.options
+    if state.rollbacks >= opts.max_rollbacks:
+        lr = state.optimizer.param_groups[0]["lr"]
+        raise DivergenceError(divergence_message(bad, epoch=epoch, step=failed_step, steps=steps,
+                                                 rollbacks=state.rollbacks, lr=lr)) from None
+    state.load_training_state(snapshot.state())
+    old, new = lower_lr(state.optimizer, state.scheduler, opts.rollback_lr_factor)
+    state.rollbacks += 1
+    log.warning("Non-finite %s in %s at epoch %d, step %d of %d: rolled back to step %d of the epoch "
+                "(0 = its start) and lowered the learning rate %g -> %g (rollback %d of at most %d).", bad.what,
+                describe_heads(bad.heads), epoch, failed_step, steps, state.step, old, new, state.rollbacks,
+                opts.max_rollbacks)
+    if opts.checkpoint_every and opts.last_path:  # a mid-epoch last.pt may hold the diverging weights
+        save_checkpoint(opts.last_path, state.checkpoint_payload())
+
+
+def _end_epoch(state: Fit, epoch: int, logs: dict[str, float], *, seconds: float) -> None:
+    """Record the finished epoch and hand its logs to the callbacks."""
+    logs["lr"] = state.optimizer.param_groups[0]["lr"]
+    logs["rollbacks"] = state.rollbacks
+    logs["seconds"] = seconds
+    state.epoch, state.step, state.meter = epoch, 0, None
+    log.info("epoch %d: train_loss %.4f val_loss %.4f val_acc %.4f (%.1fs)", epoch, logs["train_loss"],
+             logs["val_loss"], logs["val_acc"], logs["seconds"])
+    for cb in state.callbacks:
+        cb.on_epoch_end(state, epoch, logs)
 
 
 def _bar(batches: Any, progress: bool, desc: str) -> Any:
