@@ -58,3 +58,14 @@ def test_python_dash_m_and_help():
     out = subprocess.run([sys.executable, "-m", "toonlab", "--help"], capture_output=True, text=True, check=True)
     for verb in ("synth", "train", "eval", "demo"):
         assert verb in out.stdout
+
+
+def test_augment_preview_writes_a_png(faces, tmp_path, capsys):
+    from PIL import Image
+
+    out = tmp_path / "preview.png"
+    code = main(["augment-preview", str(faces), "--out", str(out), "--n", "3", "--copies", "2", "--image-size", "32",
+                 "--augment.hflip=1", "--augment.p_noise=1", "--augment.noise_level=0.5",
+                 "--augment.noise_fraction=0.1", "-q"])
+    assert code == 0 and "3 training images" in capsys.readouterr().out
+    assert Image.open(out).size[0] > 3 * 32

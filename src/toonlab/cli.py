@@ -149,11 +149,38 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- augment-preview -------------------------------------------------------------------------------
+
+def _preview_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", nargs="?", help="Data folder (or set data.path in --config).")
+    p.add_argument("--out", default="augment-preview.png", help="PNG to write (default augment-preview.png).")
+    p.add_argument("--n", type=int, default=8, help="Training images to show, one per row.")
+    p.add_argument("--copies", type=int, default=6, help="Augmented copies per image.")
+    _config_args(p)
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from toonlab.data.cache import parse_background
+    from toonlab.data.dataset import prepare_data
+    from toonlab.data.preview import augment_preview
+
+    cfg = _resolve(args)
+    if not cfg.data.path:
+        raise ToonlabError("No data folder: pass DATA or set data.path in --config.")
+    data = prepare_data(cfg.data, seed=cfg.train.seed)
+    rows = data.splits["train"][: args.n]
+    out = augment_preview(data.images[rows], cfg.augment, args.out, n=len(rows), copies=args.copies,
+                          seed=cfg.train.seed, background=parse_background(cfg.data.background))
+    print(f"Wrote {out}: {len(rows)} training images (first column) and {args.copies} augmented copies each.")
+    return 0
+
+
 VERBS: dict[str, tuple[Callable, Callable, str]] = {
     "synth": (_synth_args, _synth, "Draw the built-in cartoon-face set (CartoonSet format)."),
     "train": (_train_args, _train, "Train one multi-head CNN (or one per task) and print the test table."),
     "eval": (_eval_args, _eval, "Recompute the per-task test table of a run from best.pt."),
     "demo": (_demo_args, _demo, "Synth 10k faces, train all 18 attributes, print the table."),
+    "augment-preview": (_preview_args, _preview, "Write a PNG grid of training images and their augmented copies."),
 }
 
 

@@ -249,10 +249,21 @@ def _fits(value: Any, kind: type) -> bool:
     if isinstance(value, bool):
         return kind is bool
     if kind is float:
-        return isinstance(value, (int, float))
+        return isinstance(value, (int, float)) or _is_number(value)
     if kind is str:
         return isinstance(value, (str, int, float))
     return isinstance(value, kind)
+
+
+def _is_number(value: Any) -> bool:
+    """YAML 1.1 reads ``1e-3`` (no dot) as a string; accept it where a float is expected."""
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _field_types(f: dataclasses.Field) -> list[type]:

@@ -77,3 +77,11 @@ def test_early_stopping_and_best_checkpoint_follow_any_metric(toy_data, tmp_path
     assert ck["callbacks"]["early_stopping"]["best"] > 0  # an accuracy, maximised
     with pytest.raises(ToonlabError, match="train.monitor"):
         train(_cfg(toy_data, "train.epochs=1", "train.monitor=val_f1"), tmp_path / "bad")
+
+
+@pytest.mark.parametrize("bad", ["model.activation=relux", "augment.hue=0.9", "train.rollback_lr_factor=2.0",
+                                 "train.schedule=poly"])
+def test_bad_settings_are_refused_before_the_run_folder_exists(toy_data, tmp_path, bad):
+    with pytest.raises(ToonlabError, match="Received"):
+        train(_cfg(toy_data, bad), tmp_path / "r")
+    assert not (tmp_path / "r").exists()

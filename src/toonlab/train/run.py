@@ -48,6 +48,7 @@ def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, comma
         command: the command line that started the run, recorded in metrics.json.
     """
     start = time.perf_counter()
+    check_config(cfg)
     out = _check_out(Path(out), cfg, resume)
     if not cfg.data.path:
         raise ToonlabError("No data folder: pass DATA (`toonlab train DATA --out RUN`) or set data.path in --config.")
@@ -86,8 +87,22 @@ def train_network(
     last = folder / "checkpoints" / "last.pt"
     if resume and last.exists():
         state.restore(load_checkpoint(last))
-        log.info("Resuming %s from epoch %d.", folder, state.epoch)
+        log.info("Resuming %s after epoch %d, step %d.", folder, state.epoch, state.step)
     return fit(state, train_b, val_b, epochs=cfg.train.epochs, progress=cfg.train.progress)
+
+
+def check_config(cfg: ExperimentConfig) -> None:
+    """Refuse bad model, augmentation and training settings before anything is written."""
+    from toonlab.data.augment import check_augment_config
+    from toonlab.models.options import check_model_config
+    from toonlab.train.optim import SCHEDULES
+    from toonlab.train.state import FitOptions
+
+    check_model_config(cfg.model)
+    check_augment_config(cfg.augment)
+    FitOptions.from_config(cfg)
+    if cfg.train.schedule not in SCHEDULES:
+        raise ToonlabError(f"train.schedule must be one of {', '.join(SCHEDULES)}. Received: {cfg.train.schedule!r}")
 
 
 def _check_out(out: Path, cfg: ExperimentConfig, resume: bool) -> Path:
