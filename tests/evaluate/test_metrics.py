@@ -36,3 +36,10 @@ def test_table_lists_every_task_and_a_mean():
     assert lines[0].split()[:2] == ["task", "classes"]
     assert [line.split()[0] for line in lines[2:]] == ["a", "b", "mean"]
     assert "50.00%" in lines[2]
+
+
+def test_mean_visible_column_only_when_some_task_has_hidden_labels():
+    m = {"tasks": {t: {"num_classes": 3, "accuracy": 0.5, "baseline_accuracy": 0.3, "n_test": 9} for t in "ab"}}
+    assert format_table(m).splitlines()[-1].split() == ["mean", "50.00%", "30.00%"]
+    m["tasks"]["a"]["accuracy_visible"] = 1.0
+    assert format_table(m).splitlines()[-1].split() == ["mean", "50.00%", "75.00%", "30.00%"]

@@ -98,14 +98,18 @@ def save_splits(path: Path, rel_paths: list[str], splits: dict[str, np.ndarray])
     os.replace(tmp, path)
 
 
+class SplitMismatch(DataError):
+    """The saved split names other files than the data now holds (changed data, or another folder)."""
+
+
 def load_splits(path: Path, rel_paths: list[str]) -> dict[str, np.ndarray]:
-    """Read a split file back as index arrays into ``rel_paths``; DataError if the samples no longer match."""
+    """Read a split file back as index arrays into ``rel_paths``; SplitMismatch if the samples no longer match."""
     stored = _read_split_csv(Path(path))
     missing = [p for p in rel_paths if p not in stored]
     known = set(rel_paths)
     gone = [p for p in stored if p not in known]
     if missing or gone:
-        raise DataError(
+        raise SplitMismatch(
             f"The data changed since the run was made: {len(gone)} file(s) in {str(path)!r} are no longer in the data"
             f"{_examples(gone)} and {len(missing)} file(s) in the data are not in it{_examples(missing)}. "
             "Use the same data folder and options as the run, or start a new run."

@@ -19,7 +19,7 @@ import numpy as np
 from toonlab import __version__
 from toonlab.data.batches import Batches
 from toonlab.data.dataset import PreparedData, prepare_data
-from toonlab.errors import DataError
+from toonlab.data.splits import SplitMismatch
 from toonlab.evaluate.metrics import mean_accuracy, task_metrics
 from toonlab.runs import METRICS_FILE, PREDICTIONS_FILE, best_checkpoints, load_run_config, model_from_checkpoint
 from toonlab.runtime import Runtime, resolve_runtime
@@ -42,8 +42,8 @@ def evaluate_run(run: str | Path, data: str | Path | None = None, *, split: str 
                               channels_last=cfg.train.channels_last)
     try:
         prepared = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=run, reuse_splits=True)
-    except DataError as e:
-        if data is None or "changed" not in str(e):
+    except SplitMismatch:
+        if data is None:
             raise
         prepared = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=None)
         prepared.splits = {"train": np.array([], np.int64), "val": np.array([], np.int64),

@@ -35,7 +35,8 @@ def _mean_row(tasks: dict[str, Any]) -> tuple[str, ...]:
     vis = [m.get("accuracy_visible", m["accuracy"]) for m in tasks.values()]
     base = [m["baseline_accuracy"] for m in tasks.values()]
     mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
-    return ("mean", "", _pct(mean(accs)), _pct(mean(vis)), _pct(mean(base)), "")
+    any_hidden = any("accuracy_visible" in m for m in tasks.values())
+    return ("mean", "", _pct(mean(accs)), _pct(mean(vis)) if any_hidden else "", _pct(mean(base)), "")
 
 
 def _pct(x: float) -> str:
