@@ -38,14 +38,28 @@ class DataConfig:
     """Where the images and labels are and how they become tensors."""
 
     path: str = _f("", "Data folder (for the built-in set, a folder written by `toonlab synth`).")
-    source: str = _f("cartoonset", "Label source: how labels are read from DATA.")
-    tasks: str = _f("all", "Comma list of tasks to train, or 'all'.")
+    source: str = _f("cartoonset", "Label source: 'cartoonset' (sidecar CSVs), 'manifest' (one CSV/TSV), "
+                     "'folders' (class = parent folder) or 'filename' (regex over file names).")
+    tasks: str = _f("all", "Comma list of tasks to train, or 'all' (combined tasks such as 'a+b' included).")
+    labels: str = _f("", "source=manifest: the CSV/TSV file (relative to DATA or absolute).")
+    file_column: str = _f("file", "source=manifest: column with each image's path relative to DATA.")
+    pattern: str = _f("", "source=filename: regex with named groups, searched in each path relative to DATA; "
+                      "each group is a task.")
+    converters: dict = _f({}, "Per-field value converters: int, float, str or years.months (6.7 -> 79 months), "
+                          "e.g. {age: years.months}.")
+    regression: str | list = _f("", "Comma list of tasks read as numbers and trained as regression (MAE, RMSE, MAPE).")
+    combine: str | list = _f("", "Comma list of combined tasks 'a+b': one class per combination of the factors.")
+    group: str = _f("", "Column, regex group or task whose value is the group key; a group never straddles splits.")
     image_size: int = _f(64, "Square training size in pixels; images are resized once into the cache.")
     background: str = _f("white", "Colour that transparent pixels are composited onto (name or #rrggbb).")
     limit: int = _f(0, "Use only the first N images (sorted by path); 0 = all.")
     val_fraction: float = _f(0.1, "Fraction of images held out for validation (early stopping).")
     test_fraction: float = _f(0.2, "Fraction of images held out for the final test.")
     stratify: str = _f("auto", "Task to stratify splits by; 'auto' = the task with fewest classes; 'none'.")
+    folds: int = _f(0, "k-fold cross-validation: train K models, each tested on one fold; 0 = one train/val/test split.")
+    duplicates: str = _f("report", "Exact/near-duplicate images across splits: 'report', 'group' (keep copies in "
+                         "one split) or 'drop' (keep one copy).")
+    duplicate_distance: int = _f(4, "Perceptual-hash bits two images may differ by and still count as near-duplicates.")
     cache_dir: str = _f("", "Image cache folder; '' = $TOONLAB_CACHE or ~/.cache/toonlab.")
     workers: int = _f(0, "Processes for decoding images into the cache; 0 = one per CPU core.")
 

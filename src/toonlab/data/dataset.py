@@ -17,7 +17,7 @@ import numpy as np
 from toonlab.config import DataConfig
 from toonlab.data.cache import ImageCache, build_cache
 from toonlab.data.samples import LabelSet, Skipped, TaskSpec
-from toonlab.data.sources import load_labels
+from toonlab.data.sources import SourceOptions, load_labels
 from toonlab.data.splits import choose_stratify_task, load_splits, make_splits, save_splits
 from toonlab.errors import DataError
 from toonlab.train.losses import IGNORE
@@ -62,7 +62,8 @@ class PreparedData:
 
 def load_and_cache(cfg: DataConfig, *, progress=None) -> tuple[LabelSet, ImageCache, np.ndarray]:
     """Read labels, decode images into the cache; returns (labels, cache, usable row mask)."""
-    labels = load_labels(cfg.path, source=cfg.source, tasks=cfg.tasks, limit=cfg.limit)
+    labels = load_labels(cfg.path, source=cfg.source, tasks=cfg.tasks, limit=cfg.limit,
+                         options=SourceOptions.from_config(cfg))
     paths = [s.path for s in labels.samples]
     cache = build_cache(paths, size=cfg.image_size, background=cfg.background,
                         cache_dir=cfg.cache_dir or None, workers=cfg.workers, progress=progress)

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+CLASSIFICATION = "classification"
+REGRESSION = "regression"
+KINDS = (CLASSIFICATION, REGRESSION)
+
 
 @dataclass(frozen=True)
 class TaskSpec:
@@ -12,13 +16,24 @@ class TaskSpec:
 
     Attributes:
         name: the task name, e.g. ``"hair_color"``.
-        kind: ``"classification"`` (the only kind in the spine; regression comes later).
-        classes: class names in index order; ``len(classes)`` is the head's width.
+        kind: ``"classification"`` (a class index per image) or ``"regression"`` (a number per image).
+        classes: class names in index order; ``len(classes)`` is the head's width (classification only).
+        factors: for a combined task, the tasks whose joint value is the class (class names are the
+            factor values joined by ``|``); empty otherwise.
+        center, scale: regression only: the head predicts ``center + scale * z`` and the loss compares
+            in units of ``scale``; training sets them to the training split's mean and standard deviation.
     """
 
     name: str
-    kind: str = "classification"
+    kind: str = CLASSIFICATION
     classes: tuple[str, ...] = ()
+    factors: tuple[str, ...] = ()
+    center: float = 0.0
+    scale: float = 1.0
+
+    @property
+    def is_regression(self) -> bool:
+        return self.kind == REGRESSION
 
     @property
     def num_classes(self) -> int:
@@ -31,14 +46,15 @@ class Sample:
 
     Attributes:
         path: the image file.
-        labels: task name -> class index.
+        labels: task name -> class index (classification) or value (regression); a task
+            missing from the dict has no label for this image (ignored by the loss and metrics).
         group: a grouping key (images of one group never straddle splits), or None.
         hidden: tasks whose label cannot be seen in this image (e.g. glasses colour
             when there are no glasses); evaluation reports visible-only accuracy too.
     """
 
     path: Path
-    labels: dict[str, int]
+    labels: dict[str, int | float]
     group: str | None = None
     hidden: frozenset[str] = frozenset()
 

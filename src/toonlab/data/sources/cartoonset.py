@@ -1,0 +1,128 @@
+"""The ``cartoonset`` source: CartoonSet 10k/100k (flat or ``0/``..``9/``) and ``toonlab synth`` output.
+
+Each ``X.png`` has a sidecar ``X.csv`` of ``"name", index, count`` lines; an optional
+``hidden.csv`` (``file,attribute``) marks labels that cannot be seen in an image.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+from toonlab.data.samples import LabelSet, Sample, Skipped, TaskSpec
+from toonlab.data.sources.base import SOURCES, SourceOptions, find_files, is_image_name, select_tasks
+from toonlab.errors import DataError
+
+HIDDEN_FILE = "hidden.csv"
+_LINE_FORMAT = '`"name", index, count` (3 comma-separated fields, index and count whole numbers)'
+
+Parsed = dict[str, tuple[int, int]]  # attribute -> (index, count), in file order
+
+
+@SOURCES.register("cartoonset")
+def cartoonset(root: Path, *, tasks: list[str] | None, options: SourceOptions | None = None) -> LabelSet:
+    """CartoonSet 10k/100k layout (flat or ``0/``..``9/``) and ``toonlab synth`` output.
+
+    Every ``.png`` is an image; a sidecar is the same name with ``.csv``. Other image files
+    (``.jpg`` ...) are reported as skipped because this layout has no labels for them.
+    """
+    files = find_files(root)
+    rels = [r for r in files if r.lower().endswith(".png")]
+    others = [r for r in files if is_image_name(r) and not r.lower().endswith(".png")]
+    parsed: dict[str, Parsed] = {}
+    skipped = [Skipped(str(root / r), "not a .png: the cartoonset layout labels only X.png via X.csv") for r in others]
+    for rel in rels:
+        result = _read_sidecar(root / rel, tasks)
+        if isinstance(result, str):
+            skipped.append(Skipped(str(root / rel), result))
+        else:
+            parsed[rel] = result
+    # With no readable sidecar at all, report every image as skipped instead of 'unknown task'.
+    chosen = select_tasks(_attribute_order(parsed.values()), tasks) if parsed else []
+    counts = {name: _majority_count(parsed.values(), name) for name in chosen}
+    hidden = read_hidden(root)
+    samples = []
+    for rel, attrs in parsed.items():
+        problem = _check_attributes(attrs, counts)
+        if problem:
+            skipped.append(Skipped(str(root / rel), problem))
+        else:
+            labels = {name: attrs[name][0] for name in chosen}
+            samples.append(Sample(root / rel, labels, hidden=hidden.get(rel, frozenset())))
+    specs = {n: TaskSpec(n, "classification", tuple(str(i) for i in range(counts[n]))) for n in chosen}
+    skipped.sort(key=lambda s: Path(s.path).as_posix())
+    return LabelSet(samples, specs, skipped, found=len(rels) + len(others))
+
+
+def read_hidden(root: Path) -> dict[str, frozenset[str]]:
+    """``root/hidden.csv`` (columns ``file,attribute``) as ``{relative path: hidden attributes}``; {} if absent."""
+    path = root / HIDDEN_FILE
+    if not path.is_file():
+        return {}
+    hidden: dict[str, set[str]] = {}
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = csv.reader(f)
+        header = [h.strip() for h in next(rows, [])]
+        if header != ["file", "attribute"]:
+            raise DataError(f"{str(path)!r} must start with the header 'file,attribute'. Received: {','.join(header)!r}")
+        for number, row in enumerate(rows, start=2):
+            if len(row) != 2:
+                raise DataError(f"{str(path)!r} line {number}: expected 2 fields 'file,attribute'. Received: {row!r}")
+            hidden.setdefault(row[0].strip(), set()).add(row[1].strip())
+    return {k: frozenset(v) for k, v in hidden.items()}
+
+
+def _read_sidecar(png: Path, wanted: list[str] | None) -> Parsed | str:
+    """The sidecar's attributes, or a reason string if it cannot be used."""
+    sidecar = png.with_suffix(".csv")
+    try:
+        text = sidecar.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return f"no label file: expected {sidecar.name} beside the image"
+    except (OSError, UnicodeDecodeError) as e:
+        return f"label file {sidecar.name} cannot be read: {e}"
+    attrs: Parsed = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.split(",")
+        name = fields[0].strip().strip('"').strip()
+        try:
+            if len(fields) != 3 or not name or name in attrs:
+                raise ValueError
+            attrs[name] = (int(fields[1]), int(fields[2]))
+        except ValueError:
+            if wanted is not None and name and name not in wanted:
+                continue  # a broken line for a task nobody asked for does not spoil the image
+            why = f"a second line for {name!r}" if name in attrs else repr(line.strip())
+            return f"{sidecar.name} line {number}: expected {_LINE_FORMAT}; found {why}"
+    return attrs
+
+
+def _attribute_order(parsed: Iterable[Parsed]) -> list[str]:
+    """Attribute names in the order of the first sidecar, then any others in order of first appearance."""
+    order: dict[str, None] = {}
+    for attrs in parsed:
+        order.update(dict.fromkeys(attrs))
+    return list(order)
+
+
+def _majority_count(parsed: Iterable[Parsed], name: str) -> int:
+    """The count most files give for ``name`` (ties: the larger count, so every index fits)."""
+    votes = Counter(attrs[name][1] for attrs in parsed if name in attrs)
+    return max(votes, key=lambda c: (votes[c], c))
+
+
+def _check_attributes(attrs: Parsed, counts: dict[str, int]) -> str:
+    """Why this image cannot be used for the chosen tasks, or '' if it can."""
+    for name, count in counts.items():
+        if name not in attrs:
+            return f"label file has no line for {name!r}"
+        index, own = attrs[name]
+        if not 0 <= index < own:
+            return f"{name!r} index {index} is outside 0..{own - 1} (count {own})"
+        if own != count:
+            return f"{name!r} has count {own} but most label files say {count}"
+    return ""
