@@ -1,7 +1,7 @@
 import numpy as np
 
 from toonlab.data.samples import TaskSpec
-from toonlab.evaluate.metrics import majority_classes, mean_accuracy, task_metrics
+from toonlab.evaluate.metrics import macro_f1, majority_classes, mean_accuracy, regression_metrics, task_metrics
 from toonlab.evaluate.table import format_table
 
 SPEC = TaskSpec("glasses_color", classes=("a", "b", "c"))
@@ -18,12 +18,12 @@ def test_accuracy_baseline_and_visible_only():
 
 
 def test_unlabelled_rows_are_excluded_and_no_visible_key_without_hidden():
-    m = task_metrics(np.eye(3)[[0, 0]], np.array([0, -1]), np.zeros(2, bool), SPEC, majority=0)
+    m = task_metrics(np.eye(3)[[0, 0]], np.array([0, np.nan]), np.zeros(2, bool), SPEC, majority=0)
     assert m["accuracy"] == 1.0 and m["n_test"] == 1 and "accuracy_visible" not in m
 
 
 def test_majority_classes_and_mean():
-    labels = np.array([[2, 0], [2, 1], [1, 1], [-1, 1]])
+    labels = np.array([[2, 0], [2, 1], [1, 1], [np.nan, 1]])
     tasks = {"a": SPEC, "b": TaskSpec("b", classes=("x", "y"))}
     assert majority_classes(labels, tasks) == {"a": 2, "b": 1}
     assert mean_accuracy({"a": {"kind": "classification", "accuracy": 0.5},
@@ -43,3 +43,24 @@ def test_mean_visible_column_only_when_some_task_has_hidden_labels():
     assert format_table(m).splitlines()[-1].split() == ["mean", "50.00%", "30.00%"]
     m["tasks"]["a"]["accuracy_visible"] = 1.0
     assert format_table(m).splitlines()[-1].split() == ["mean", "50.00%", "75.00%", "30.00%"]
+
+
+def test_macro_f1_matches_hand_computation():
+    y, pred = np.array([0, 0, 1, 1, 2]), np.array([0, 1, 1, 1, 0])
+    # class 0: tp1 fp1 fn1 -> 0.5; class 1: tp2 fp1 fn0 -> 0.8; class 2: tp0 -> 0
+    assert abs(macro_f1(y, pred, 3) - (0.5 + 0.8 + 0.0) / 3) < 1e-12
+    assert macro_f1(y, y, 5) == 1.0  # classes absent from both are not averaged in
+
+
+def test_classification_metrics_include_macro_f1_and_its_baseline():
+    m = task_metrics(np.eye(3)[[0, 1, 2, 2]], np.array([0, 1, 1, 2.0]), np.zeros(4, bool), SPEC, majority=1)
+    assert 0 < m["macro_f1"] < 1 and 0 < m["baseline_macro_f1"] < m["macro_f1"]
+
+
+def test_regression_metrics_and_mean_baseline():
+    spec = TaskSpec("age", "regression", center=50.0)
+    m = regression_metrics(np.array([48.0, 62.0, 0.0]), np.array([50.0, 60.0, np.nan]), spec)
+    assert m["mae"] == 2.0 and m["rmse"] == 2.0 and m["n_test"] == 2
+    assert abs(m["mape"] - (2 / 50 + 2 / 60) / 2) < 1e-12
+    assert m["baseline_mae"] == 5.0
+    assert np.isnan(regression_metrics(np.zeros(1), np.array([np.nan]), spec)["mae"])

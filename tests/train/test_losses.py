@@ -2,22 +2,39 @@ import torch
 import torch.nn.functional as F
 
 from toonlab.data.samples import TaskSpec
-from toonlab.train.losses import multitask_loss
+from toonlab.train.losses import multitask_loss, task_loss
 
 TASKS = {"a": TaskSpec("a", classes=("0", "1")), "b": TaskSpec("b", classes=("0", "1", "2"))}
 
 
 def test_sum_of_task_losses_with_weights_and_ignored_labels():
     out = {"a": torch.tensor([[2.0, 0.0], [0.0, 1.0]]), "b": torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 3.0]])}
-    y = torch.tensor([[0, -1], [1, 2]])
+    nan = float("nan")
+    y = torch.tensor([[0, nan], [1, 2]])
     total, parts = multitask_loss(out, y, TASKS, weights={"a": 2.0})
-    a = F.cross_entropy(out["a"], y[:, 0])
-    b = F.cross_entropy(out["b"][1:], y[1:, 1])  # the -1 row is ignored
+    a = F.cross_entropy(out["a"], y[:, 0].long())
+    b = F.cross_entropy(out["b"][1:], y[1:, 1].long())  # the unlabelled (NaN) row is ignored
     assert torch.allclose(parts["a"], a) and torch.allclose(parts["b"], b)
     assert torch.allclose(total, 2 * a + b)
 
 
 def test_task_with_no_labels_in_batch_is_left_out():
     out = {"a": torch.zeros(2, 2), "b": torch.zeros(2, 3)}
-    total, parts = multitask_loss(out, torch.tensor([[0, -1], [1, -1]]), TASKS)
+    total, parts = multitask_loss(out, torch.tensor([[0, float("nan")], [1, float("nan")]]), TASKS)
     assert set(parts) == {"a"}
+
+
+def test_regression_loss_is_mse_in_units_of_the_scale_and_skips_missing():
+    spec = TaskSpec("age", "regression", center=50.0, scale=10.0)
+    out = torch.tensor([60.0, 40.0, 0.0])
+    y = torch.tensor([50.0, 40.0, float("nan")])
+    assert torch.allclose(task_loss(out, y, spec), torch.tensor(0.5))  # ((10/10)^2 + 0) / 2
+    assert task_loss(out, torch.full((3,), float("nan")), spec) is None
+
+
+def test_mixed_classification_and_regression_heads():
+    tasks = {"a": TASKS["a"], "age": TaskSpec("age", "regression", scale=2.0)}
+    out = {"a": torch.tensor([[2.0, 0.0], [0.0, 1.0]], requires_grad=True), "age": torch.tensor([1.0, 3.0], requires_grad=True)}
+    total, parts = multitask_loss(out, torch.tensor([[0, 1.0], [1, 3.0]]), tasks)
+    total.backward()
+    assert set(parts) == {"a", "age"} and out["age"].grad is not None

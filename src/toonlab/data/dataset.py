@@ -20,7 +20,6 @@ from toonlab.data.samples import LabelSet, Skipped, TaskSpec
 from toonlab.data.sources import SourceOptions, load_labels
 from toonlab.data.splits import choose_stratify_task, load_splits, make_splits, save_splits
 from toonlab.errors import DataError
-from toonlab.train.losses import IGNORE
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ class PreparedData:
         tasks: task specs in column order.
         rel_paths: each usable image's path relative to ``root``.
         images: (N, S, S, 3) uint8 memmap of usable images.
-        labels: (N, T) int64 class indices, -1 where a sample has no label for a task.
+        labels: (N, T) float32: class indices (classification) or values (regression); NaN = no label.
         hidden: (N, T) bool, True where the task's label is not visible in the image.
         splits: ``{"train"|"val"|"test": row indices}``.
         skipped: every file or row that could not be used, with the reason.
@@ -106,12 +105,12 @@ def write_skipped(path: str | Path, skipped: list[Skipped]) -> None:
 
 def _label_matrix(labelset: LabelSet, tasks: dict[str, TaskSpec], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     names = list(tasks)
-    labels = np.full((len(rows), len(names)), IGNORE, dtype=np.int64)
+    labels = np.full((len(rows), len(names)), np.nan, dtype=np.float32)
     hidden = np.zeros((len(rows), len(names)), dtype=bool)
     for r, i in enumerate(rows):
         sample = labelset.samples[i]
         for j, name in enumerate(names):
-            labels[r, j] = sample.labels.get(name, IGNORE)
+            labels[r, j] = sample.labels.get(name, np.nan)
             hidden[r, j] = name in sample.hidden
     return labels, hidden
 

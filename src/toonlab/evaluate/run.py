@@ -20,7 +20,7 @@ from toonlab import __version__
 from toonlab.data.batches import Batches
 from toonlab.data.dataset import PreparedData, prepare_data
 from toonlab.data.splits import SplitMismatch
-from toonlab.evaluate.metrics import mean_accuracy, task_metrics
+from toonlab.evaluate.metrics import mean_accuracy, regression_metrics, task_metrics
 from toonlab.runs import METRICS_FILE, PREDICTIONS_FILE, best_checkpoints, load_run_config, model_from_checkpoint
 from toonlab.runtime import Runtime, resolve_runtime
 from toonlab.train.loop import predict
@@ -67,13 +67,18 @@ def evaluate_prepared(
                           channels_last=runtime.channels_last)
         probs = predict(model, batches, runtime=runtime)
         for name, col in zip(tasks, cols):
-            tasks_out[name] = task_metrics(probs[name], data.labels[rows, col], data.hidden[rows, col],
-                                           tasks[name], majority=int(ckpt["majority"][name]))
+            tasks_out[name] = _metrics(probs[name], data, rows, col, tasks[name], ckpt)
             probs_all[name] = probs[name]
     metrics = _summary(data, runtime, split, tasks_out, extra or {})
     (run / METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     _write_predictions(run / PREDICTIONS_FILE, data, rows, probs_all)
     return metrics
+
+
+def _metrics(out: np.ndarray, data: PreparedData, rows: np.ndarray, col: int, spec, ckpt: dict) -> dict[str, Any]:
+    if spec.is_regression:
+        return regression_metrics(out, data.labels[rows, col], spec)
+    return task_metrics(out, data.labels[rows, col], data.hidden[rows, col], spec, majority=int(ckpt["majority"][spec.name]))
 
 
 def _summary(data: PreparedData, runtime: Runtime, split: str, tasks: dict[str, Any], extra: dict[str, Any]) -> dict:
@@ -102,20 +107,23 @@ def _previous_extra(run: Path) -> dict[str, Any]:
     return {k: old[k] for k in ("seed", "mode", "image_size", "wall_time_s", "command") if k in old}
 
 
-def _write_predictions(path: Path, data: PreparedData, rows: np.ndarray, probs: dict[str, np.ndarray]) -> None:
-    names = [t for t in data.tasks if t in probs]
+def _write_predictions(path: Path, data: PreparedData, rows: np.ndarray, outputs: dict[str, np.ndarray]) -> None:
+    """One row per image: per task the true and predicted class and its probability (classification)
+    or the true and predicted value (regression, probability column empty)."""
+    names = [t for t in data.tasks if t in outputs]
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["file"] + [f"{t}_{c}" for t in names for c in ("true", "pred", "prob")])
         for i, row in enumerate(rows):
             cells: list[Any] = [data.rel_paths[row]]
             for t in names:
-                j = list(data.tasks).index(t)
-                k = int(probs[t][i].argmax())
-                cells += [_class(data, t, data.labels[row, j]), _class(data, t, k), f"{probs[t][i, k]:.4f}"]
+                cells += _prediction_cells(data.tasks[t], data.labels[row, list(data.tasks).index(t)], outputs[t][i])
             writer.writerow(cells)
 
 
-def _class(data: PreparedData, task: str, index: int) -> str:
-    classes = data.tasks[task].classes
-    return classes[index] if 0 <= index < len(classes) else ""
+def _prediction_cells(spec, label: float, out: np.ndarray) -> list[str]:
+    if spec.is_regression:
+        return ["" if np.isnan(label) else f"{label:g}", f"{float(out):.4g}", ""]
+    k = int(out.argmax())
+    true = "" if np.isnan(label) else spec.classes[int(label)]
+    return [true, spec.classes[k] if k < len(spec.classes) else "", f"{out[k]:.4f}"]

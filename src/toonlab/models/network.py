@@ -1,7 +1,8 @@
 """The one model anatomy every toonlab model shares: ``forward_features`` → neck → heads by task.
 
-``forward`` returns ``{task: logits}``. Heads live in a ``ModuleDict`` keyed by task name,
-so a checkpoint's keys say which head is which.
+``forward`` returns ``{task: logits (B, K)}`` for classification tasks and ``{task: values (B,)}``
+for regression tasks. Heads live in a ``ModuleDict`` keyed by task name, so a checkpoint's keys
+say which head is which.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class MultiHeadNet(nn.Module):
 
     def reset_classifier(self, tasks: dict[str, TaskSpec]) -> None:
         """Replace all heads with fresh ones for ``tasks``."""
-        self.heads = nn.ModuleDict({name: nn.Linear(self.head_in, _width(spec)) for name, spec in tasks.items()})
+        self.heads = nn.ModuleDict({name: _head(self.head_in, spec) for name, spec in tasks.items()})
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Images → shared feature vector (before the neck)."""
@@ -65,5 +66,20 @@ class MultiHeadNet(nn.Module):
         return self.forward_head(self.forward_features(x))
 
 
-def _width(spec: TaskSpec) -> int:
-    return spec.num_classes if spec.kind == "classification" else 1
+class RegressionHead(nn.Linear):
+    """A linear layer to one output, read as ``center + scale * z``: it starts near the training mean
+    and learns in units of the training spread. ``center`` and ``scale`` are buffers (saved, not learned)."""
+
+    def __init__(self, in_features: int, *, center: float = 0.0, scale: float = 1.0) -> None:
+        super().__init__(in_features, 1)
+        self.register_buffer("center", torch.tensor(float(center)))
+        self.register_buffer("scale", torch.tensor(float(scale)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.center + self.scale * super().forward(x).squeeze(1)
+
+
+def _head(in_features: int, spec: TaskSpec) -> nn.Module:
+    if spec.is_regression:
+        return RegressionHead(in_features, center=spec.center, scale=spec.scale)
+    return nn.Linear(in_features, spec.num_classes)

@@ -17,7 +17,8 @@ Keys:
         learning rates they left (see toonlab.train.divergence).
     stopped: True when early stopping ended the run.
     config: the resolved experiment config (nested dicts).
-    tasks: ``{task: {"kind": str, "classes": [str, ...]}}`` in head order.
+    tasks: ``{task: {"kind": str, "classes": [str, ...], "factors": [str, ...], "center": float,
+        "scale": float}}`` in head order (factors: combined tasks; center/scale: regression).
     preprocessing: ``{"image_size", "background", "mean", "std"}``.
 """
 
@@ -63,9 +64,11 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
 
 def tasks_to_dict(tasks: dict[str, TaskSpec]) -> dict[str, dict[str, Any]]:
     """Task specs as plain data for a checkpoint."""
-    return {name: {"kind": t.kind, "classes": list(t.classes)} for name, t in tasks.items()}
+    return {name: {"kind": t.kind, "classes": list(t.classes), "factors": list(t.factors), "center": t.center,
+                   "scale": t.scale} for name, t in tasks.items()}
 
 
 def tasks_from_dict(raw: dict[str, dict[str, Any]]) -> dict[str, TaskSpec]:
     """Inverse of :func:`tasks_to_dict`."""
-    return {name: TaskSpec(name, d["kind"], tuple(d["classes"])) for name, d in raw.items()}
+    return {name: TaskSpec(name, d["kind"], tuple(d["classes"]), tuple(d.get("factors", ())),
+                           float(d.get("center", 0.0)), float(d.get("scale", 1.0))) for name, d in raw.items()}

@@ -110,14 +110,16 @@ def evaluate(
 def predict(
     model: nn.Module, batches: Iterable[tuple[torch.Tensor, torch.Tensor]], *, runtime: Runtime
 ) -> dict[str, np.ndarray]:
-    """Class probabilities per task, ``{task: (N, K) float32}``, in batch order."""
+    """Per task, in batch order: class probabilities ``(N, K)`` (classification) or values ``(N,)``
+    (regression heads, which output one number per image), as float32."""
     model.eval()
     chunks: dict[str, list[np.ndarray]] = {}
     for x, _ in batches:
         with runtime.autocast():
             outputs = model(x)
-        for name, logits in outputs.items():
-            chunks.setdefault(name, []).append(torch.softmax(logits.float(), 1).cpu().numpy())
+        for name, out in outputs.items():
+            out = out.float()
+            chunks.setdefault(name, []).append((torch.softmax(out, 1) if out.dim() == 2 else out).cpu().numpy())
     return {name: np.concatenate(parts) for name, parts in chunks.items()}
 
 

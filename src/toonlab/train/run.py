@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, comma
                               channels_last=cfg.train.channels_last)
     data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume,
                         progress=ProgressBar("cache", enabled=cfg.train.progress))
+    data.tasks = regression_scales(data.tasks, data.labels[data.splits["train"]])
     save_config(cfg, out / CONFIG_FILE)
     write_skipped(out / "skipped.csv", data.skipped)
     log.info("Data: %d images used, %d skipped; splits %s; %s", len(data.rel_paths), len(data.skipped),
@@ -89,6 +91,18 @@ def train_network(
         state.restore(load_checkpoint(last))
         log.info("Resuming %s after epoch %d, step %d.", folder, state.epoch, state.step)
     return fit(state, train_b, val_b, epochs=cfg.train.epochs, progress=cfg.train.progress)
+
+
+def regression_scales(tasks: dict[str, TaskSpec], train_labels: np.ndarray) -> dict[str, TaskSpec]:
+    """Regression specs with ``center``/``scale`` set to the training split's mean and standard deviation."""
+    out = dict(tasks)
+    for j, (name, spec) in enumerate(tasks.items()):
+        if spec.is_regression:
+            y = train_labels[:, j][~np.isnan(train_labels[:, j])].astype(np.float64)
+            if len(y) == 0:
+                raise ToonlabError(f"Regression task {name!r} has no labelled image in the training split.")
+            out[name] = replace(spec, center=float(y.mean()), scale=float(y.std()) or 1.0)
+    return out
 
 
 def check_config(cfg: ExperimentConfig) -> None:
@@ -139,18 +153,26 @@ def _callbacks(cfg: ExperimentConfig, folder: Path, tasks: dict[str, TaskSpec]) 
 
 
 def monitored_metric(monitor: str, tasks: dict[str, TaskSpec]) -> tuple[str, str]:
-    """Check ``train.monitor`` names a logged metric; accuracies are maximised, losses minimised.
+    """Check ``train.monitor`` names a logged metric; accuracies are maximised, losses and MAEs minimised.
 
-    In separate mode a per-task metric of another task falls back to the network's own one.
+    ``val_acc`` with only regression tasks falls back to ``val_mae``; in separate mode a per-task
+    metric of another task falls back to the network's own one (acc or mae, whichever it logs).
     """
     base, _, task = monitor.partition("/")
-    valid_bases = [f"{split}_{kind}" for split in ("val", "train") for kind in ("loss", "acc")]
+    valid_bases = [f"{split}_{kind}" for split in ("val", "train") for kind in ("loss", "acc", "mae")]
     if base not in valid_bases or (task and task not in tasks and len(tasks) > 1):
         examples = ", ".join(valid_bases + [f"val_acc/{next(iter(tasks))}"])
         raise ToonlabError(f"train.monitor must name a logged metric such as {examples}. Received: {monitor!r}")
     if task and task not in tasks:
-        monitor = f"{base}/{next(iter(tasks))}"
-    return monitor, "max" if base.endswith("acc") else "min"
+        task = next(iter(tasks))
+    split, _, kind = base.partition("_")
+    regression = [tasks[t].is_regression for t in ([task] if task else tasks)]
+    if kind == "acc" and all(regression):
+        kind = "mae"  # only regression tasks here: no accuracy is logged, their MAE is
+    elif kind == "mae" and not any(regression):
+        kind = "acc"  # e.g. separate mode with val_mae: a classification task's network monitors accuracy
+    monitor = f"{split}_{kind}" + (f"/{task}" if task else "")
+    return monitor, "max" if kind == "acc" else "min"
 
 
 def _meta(cfg: ExperimentConfig, tasks: dict[str, TaskSpec], train_labels: np.ndarray) -> dict[str, Any]:

@@ -22,46 +22,60 @@ from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.runtime import Runtime
 from toonlab.train.callbacks.base import Callback
-from toonlab.train.losses import IGNORE
+from toonlab.train.losses import labelled
 
 
 class Meter:
-    """Running sums of per-task loss and accuracy, weighted by labelled examples."""
+    """Running per-task sums over labelled examples: loss, and correct answers (classification)
+    or absolute error (regression), so ``logs`` gives accuracy or MAE per task."""
 
-    def __init__(self, tasks: Iterable[str]) -> None:
+    def __init__(self, tasks: dict[str, TaskSpec] | Iterable[str]) -> None:
+        self.regression = {t for t, s in tasks.items() if s.is_regression} if isinstance(tasks, dict) else set()
         self.loss = {t: 0.0 for t in tasks}
-        self.correct = {t: 0 for t in tasks}
+        self.correct = {t: 0.0 for t in tasks}  # regression tasks: the sum of absolute errors
         self.count = {t: 0 for t in tasks}
 
     def update(self, outputs: dict[str, torch.Tensor], targets: torch.Tensor, parts: dict[str, torch.Tensor]) -> None:
         for j, name in enumerate(self.loss):
             y = targets[:, j]
-            mask = y != IGNORE
+            mask = labelled(y)
             n = int(mask.sum())
             if n == 0:
                 continue
+            out = outputs[name].detach()
             self.loss[name] += float(parts[name].detach()) * n
-            self.correct[name] += int((outputs[name].argmax(1)[mask] == y[mask]).sum())
+            if name in self.regression:
+                self.correct[name] += float((out.float()[mask] - y[mask]).abs().sum())
+            else:
+                self.correct[name] += int((out.argmax(1)[mask] == y[mask].long()).sum())
             self.count[name] += n
 
     def logs(self, prefix: str) -> dict[str, float]:
-        out: dict[str, float] = {}
+        """``{prefix}_loss`` (sum over tasks), ``{prefix}_acc`` (mean over classification tasks),
+        ``{prefix}_mae`` (mean over regression tasks, when any), and each per task."""
         losses = {t: self.loss[t] / max(1, self.count[t]) for t in self.loss}
-        accs = {t: self.correct[t] / max(1, self.count[t]) for t in self.loss}
-        out[f"{prefix}_loss"] = sum(losses.values())
-        out[f"{prefix}_acc"] = float(np.mean(list(accs.values()))) if accs else 0.0
+        scores = {t: self.correct[t] / max(1, self.count[t]) for t in self.loss}
+        accs = {t: v for t, v in scores.items() if t not in self.regression}
+        maes = {t: v for t, v in scores.items() if t in self.regression}
+        out: dict[str, float] = {f"{prefix}_loss": sum(losses.values()),
+                                 f"{prefix}_acc": float(np.mean(list(accs.values()))) if accs else 0.0}
+        if maes:
+            out[f"{prefix}_mae"] = float(np.mean(list(maes.values())))
         out.update({f"{prefix}_loss/{t}": v for t, v in losses.items()})
         out.update({f"{prefix}_acc/{t}": v for t, v in accs.items()})
+        out.update({f"{prefix}_mae/{t}": v for t, v in maes.items()})
         return out
 
-    def state_dict(self) -> dict[str, dict]:
-        """The partial sums as plain dicts (a mid-epoch checkpoint continues them exactly)."""
-        return {"loss": dict(self.loss), "correct": dict(self.correct), "count": dict(self.count)}
+    def state_dict(self) -> dict[str, Any]:
+        """The partial sums as plain data (a mid-epoch checkpoint continues them exactly)."""
+        return {"loss": dict(self.loss), "correct": dict(self.correct), "count": dict(self.count),
+                "regression": sorted(self.regression)}
 
     @classmethod
-    def from_state(cls, state: dict[str, dict]) -> Meter:
-        meter = cls(state["loss"])
+    def from_state(cls, state: dict[str, Any]) -> Meter:
+        meter = cls(list(state["loss"]))
         meter.loss, meter.correct, meter.count = dict(state["loss"]), dict(state["correct"]), dict(state["count"])
+        meter.regression = set(state.get("regression", []))
         return meter
 
 

@@ -9,6 +9,7 @@ from toonlab.data.sources.base import (IMAGE_SUFFIXES, SOURCES, SourceOptions, a
                                        find_files, find_images, is_image_name, load_labels, parse_tasks,
                                        select_tasks, split_list)
 from toonlab.data.sources import cartoonset  # noqa: F401  (registers the source)
+from toonlab.data.sources import filename, folders, manifest  # noqa: F401  (register the sources)
 
 __all__ = ["IMAGE_SUFFIXES", "SOURCES", "SourceOptions", "apply_limit", "check_root", "find_files", "find_images",
            "is_image_name", "load_labels", "parse_tasks", "select_tasks", "split_list"]

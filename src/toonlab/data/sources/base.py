@@ -108,8 +108,7 @@ def load_labels(
     if requested is not None:
         select_tasks(list(labels.tasks), requested)
         labels.tasks = {name: labels.tasks[name] for name in requested}
-        labels.samples = [replace(s, labels={t: v for t, v in s.labels.items() if t in labels.tasks})
-                          for s in labels.samples]
+        labels = _keep_labels(labels)
     return apply_limit(labels, limit) if limit else labels
 
 
@@ -204,6 +203,19 @@ def _needed(requested: list[str] | None, combos: dict[str, tuple[str, ...]], gro
     for factors in combos.values():
         out.extend(factors)
     return list(dict.fromkeys(out + ([group] if group else [])))
+
+
+def _keep_labels(labels: LabelSet) -> LabelSet:
+    """Drop labels of tasks not kept; an image left with no label at all is skipped, not silently dropped."""
+    kept, skipped = [], list(labels.skipped)
+    for s in labels.samples:
+        own = {t: v for t, v in s.labels.items() if t in labels.tasks}
+        if own:
+            kept.append(replace(s, labels=own))
+        else:
+            skipped.append(Skipped(str(s.path), f"no label for any of the tasks {', '.join(labels.tasks)}"))
+    skipped.sort(key=lambda s: Path(s.path).as_posix())
+    return LabelSet(kept, labels.tasks, skipped, labels.found)
 
 
 def _group_by_task(labels: LabelSet, group: str) -> LabelSet:
