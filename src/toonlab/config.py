@@ -155,6 +155,14 @@ class AugmentConfig:
 
 
 @dataclass
+class EvalConfig:
+    """What evaluation writes besides metrics.json (``toonlab eval`` and the end of ``train``)."""
+
+    plots: bool = _f(True, "Draw confusion-matrix and predicted-vs-true PNGs under RUN/eval/<task>/.")
+    mistakes: int = _f(20, "Most confident mistakes (largest errors for regression) listed per task.")
+
+
+@dataclass
 class ExperimentConfig:
     """Everything a run needs; saved as RUN/config.yaml."""
 
@@ -162,9 +170,11 @@ class ExperimentConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
 
 
-SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "augment": AugmentConfig}
+SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "augment": AugmentConfig,
+                             "eval": EvalConfig}
 
 
 def to_dict(cfg: ExperimentConfig) -> dict[str, Any]:

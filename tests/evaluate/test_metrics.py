@@ -45,6 +45,17 @@ def test_mean_visible_column_only_when_some_task_has_hidden_labels():
     assert format_table(m).splitlines()[-1].split() == ["mean", "50.00%", "75.00%", "30.00%"]
 
 
+def test_regression_tasks_get_their_own_table_and_mistake_summaries_are_printed():
+    m = {"tasks": {"sex": {"kind": "classification", "num_classes": 2, "accuracy": 0.9, "macro_f1": 0.88,
+                           "baseline_accuracy": 0.5, "n_test": 10,
+                           "mistakes": {"summary": "misclassified 1 of 10: 1 'f' as 'm'"}},
+                   "age": {"kind": "regression", "mae": 3.5, "rmse": 4.25, "mape": 0.05, "baseline_mae": 9.0,
+                           "n_test": 10}}}
+    text = format_table(m)
+    assert "regression task" in text and "3.5" in text and "5.00%" in text and "88.00%" in text
+    assert text.endswith("sex: misclassified 1 of 10: 1 'f' as 'm'")
+
+
 def test_macro_f1_matches_hand_computation():
     y, pred = np.array([0, 0, 1, 1, 2]), np.array([0, 1, 1, 1, 0])
     # class 0: tp1 fp1 fn1 -> 0.5; class 1: tp2 fp1 fn0 -> 0.8; class 2: tp0 -> 0

@@ -20,6 +20,8 @@ from toonlab import __version__
 from toonlab.data.batches import Batches
 from toonlab.data.dataset import PreparedData, prepare_data
 from toonlab.data.splits import SplitMismatch
+from toonlab.config import EvalConfig
+from toonlab.evaluate.artifacts import write_task_files
 from toonlab.evaluate.metrics import mean_accuracy, regression_metrics, task_metrics
 from toonlab.runs import METRICS_FILE, PREDICTIONS_FILE, best_checkpoints, load_run_config, model_from_checkpoint
 from toonlab.runtime import Runtime, resolve_runtime
@@ -50,14 +52,18 @@ def evaluate_run(run: str | Path, data: str | Path | None = None, *, split: str 
                            "test": np.arange(len(prepared.rel_paths))}
         split = "test"
         log.info("%s is not the run's data; evaluating on all %d usable images.", data, len(prepared.rel_paths))
-    return evaluate_prepared(run, prepared, runtime, split=split, extra=_previous_extra(run))
+    return evaluate_prepared(run, prepared, runtime, split=split, extra=_previous_extra(run), options=cfg.eval)
 
 
 def evaluate_prepared(
-    run: Path, data: PreparedData, runtime: Runtime, *, split: str = "test", extra: dict[str, Any] | None = None
+    run: Path, data: PreparedData, runtime: Runtime, *, split: str = "test", extra: dict[str, Any] | None = None,
+    options: EvalConfig | None = None,
 ) -> dict[str, Any]:
-    """Predict ``split`` with each best checkpoint; write metrics.json and predictions.csv; return metrics."""
+    """Predict ``split`` with each best checkpoint; write metrics.json, predictions.csv and the per-task
+    files under RUN/eval/ (confusion matrices, mistakes, plots); return the metrics."""
+    options = options or EvalConfig()
     rows = data.splits[split]
+    files = [data.rel_paths[r] for r in rows]
     tasks_out: dict[str, Any] = {}
     probs_all: dict[str, np.ndarray] = {}
     for path in best_checkpoints(run):
@@ -68,6 +74,8 @@ def evaluate_prepared(
         probs = predict(model, batches, runtime=runtime)
         for name, col in zip(tasks, cols):
             tasks_out[name] = _metrics(probs[name], data, rows, col, tasks[name], ckpt)
+            tasks_out[name].update(write_task_files(run, name, tasks[name], files, data.labels[rows, col], probs[name],
+                                                    top=options.mistakes, plots=options.plots))
             probs_all[name] = probs[name]
     metrics = _summary(data, runtime, split, tasks_out, extra or {})
     (run / METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")

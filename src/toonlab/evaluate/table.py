@@ -1,46 +1,85 @@
-"""The per-task results table that ``train``, ``eval`` and ``demo`` print."""
+"""The per-task results tables that ``train``, ``eval`` and ``demo`` print.
+
+Classification tasks: classes, test accuracy, visible-only accuracy, macro-F1, majority baseline, n.
+Regression tasks (a second table): MAE, RMSE, MAPE, the mean-predictor baseline MAE, n.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+SUMMARY_TASKS = 6  # print each task's mistake summary when there are at most this many tasks
+
 
 def format_table(metrics: dict[str, Any]) -> str:
-    """A plain-text table: task, classes, test accuracy, visible-only accuracy, majority baseline, n.
+    """Plain-text tables of ``metrics["tasks"]``, then the mistake summaries for a few tasks.
 
     Example:
         >>> m = {"tasks": {"hair": {"num_classes": 3, "accuracy": 0.9, "baseline_accuracy": 0.4, "n_test": 10}}}
         >>> print(format_table(m).splitlines()[0])
-        task  classes  test acc  visible acc  baseline  n test
+        task  classes  test acc  visible acc  macro-F1  baseline  n test
     """
     tasks = metrics["tasks"]
+    parts = []
+    classified = {n: m for n, m in tasks.items() if m.get("kind", "classification") == "classification"}
+    regressed = {n: m for n, m in tasks.items() if m.get("kind") == "regression"}
+    if classified:
+        parts.append(_classification_table(classified))
+    if regressed:
+        parts.append(_regression_table(regressed))
+    summaries = [f"{n}: {m['mistakes']['summary']}" for n, m in classified.items() if "mistakes" in m]
+    if summaries and len(tasks) <= SUMMARY_TASKS:
+        parts.append("\n".join(summaries))
+    return "\n\n".join(parts)
+
+
+def _classification_table(tasks: dict[str, Any]) -> str:
     rows = [_row(name, m) for name, m in tasks.items()]
     if len(rows) > 1:
         rows.append(_mean_row(tasks))
-    header = ("task", "classes", "test acc", "visible acc", "baseline", "n test")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = [_fmt(header, widths), _fmt(tuple("-" * w for w in widths), widths)]
-    lines += [_fmt(r, widths) for r in rows]
-    return "\n".join(lines)
+    return _grid(("task", "classes", "test acc", "visible acc", "macro-F1", "baseline", "n test"), rows)
+
+
+def _regression_table(tasks: dict[str, Any]) -> str:
+    rows = [(n, _num(m["mae"]), _num(m["rmse"]), _pct(m["mape"]), _num(m["baseline_mae"]), str(m["n_test"]))
+            for n, m in tasks.items()]
+    return _grid(("regression task", "MAE", "RMSE", "MAPE", "baseline MAE", "n test"), rows)
 
 
 def _row(name: str, m: dict[str, Any]) -> tuple[str, ...]:
     visible = _pct(m["accuracy_visible"]) if "accuracy_visible" in m else ""
-    return (name, str(m["num_classes"]), _pct(m["accuracy"]), visible, _pct(m["baseline_accuracy"]), str(m["n_test"]))
+    return (name, str(m["num_classes"]), _pct(m["accuracy"]), visible, _pct(m.get("macro_f1")),
+            _pct(m["baseline_accuracy"]), str(m["n_test"]))
 
 
 def _mean_row(tasks: dict[str, Any]) -> tuple[str, ...]:
     accs = [m["accuracy"] for m in tasks.values()]
     vis = [m.get("accuracy_visible", m["accuracy"]) for m in tasks.values()]
+    f1 = [m["macro_f1"] for m in tasks.values() if m.get("macro_f1") is not None]
     base = [m["baseline_accuracy"] for m in tasks.values()]
-    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+    mean = lambda xs: sum(xs) / len(xs) if xs else None  # noqa: E731
     any_hidden = any("accuracy_visible" in m for m in tasks.values())
-    return ("mean", "", _pct(mean(accs)), _pct(mean(vis)) if any_hidden else "", _pct(mean(base)), "")
+    return ("mean", "", _pct(mean(accs)), _pct(mean(vis)) if any_hidden else "", _pct(mean(f1)) if f1 else "",
+            _pct(mean(base)), "")
 
 
-def _pct(x: float) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.2f}%"
+def _grid(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = [_fmt(header, widths), _fmt(tuple("-" * w for w in widths), widths)]
+    return "\n".join(lines + [_fmt(r, widths) for r in rows])
+
+
+def _missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if _missing(x) else f"{100 * x:.2f}%"
+
+
+def _num(x: float | None) -> str:
+    return "n/a" if _missing(x) else f"{x:.4g}"
 
 
 def _fmt(cells: tuple[str, ...], widths: list[int]) -> str:

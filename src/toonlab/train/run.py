@@ -70,7 +70,7 @@ def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, comma
     train_seconds = time.perf_counter() - start
     extra = {"seed": cfg.train.seed, "mode": cfg.train.mode, "image_size": cfg.data.image_size,
              "wall_time_s": round(train_seconds, 2), "command": command}
-    return evaluate_prepared(out, data, runtime, extra=extra)
+    return evaluate_prepared(out, data, runtime, extra=extra, options=cfg.eval)
 
 
 def train_network(
