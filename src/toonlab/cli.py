@@ -78,6 +78,35 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- check -----------------------------------------------------------------------------------------
+
+def _check_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", nargs="?", help="Data folder (or set data.path in --config).")
+    p.add_argument("--config", help="YAML config; its data section says how labels are read.")
+    p.add_argument("--image-size", type=int, help="Decode size (default: data.image_size; the cache train reuses).")
+    p.add_argument("--seed", type=int, help="Seed of the split whose duplicates are reported.")
+    p.add_argument("--json", dest="json_out", help="Also write the full report as JSON to this file.")
+    _source_args(p)
+    p.set_defaults(takes_overrides=True)
+
+
+def _check(args: argparse.Namespace) -> int:
+    import json
+
+    from toonlab.data.check import check_data, format_check
+
+    cfg = _resolve(args)
+    if not cfg.data.path:
+        raise ToonlabError("No data folder: pass DATA (`toonlab check DATA`) or set data.path in --config.")
+    report = check_data(cfg.data, seed=cfg.train.seed, progress=ProgressBar("cache", enabled=not args.quiet))
+    print(format_check(report))
+    if args.json_out:
+        with open(args.json_out, "w", encoding="utf-8") as f:
+            json.dump(report.as_dict(), f, indent=2)
+        print(f"\nReport: {args.json_out}")
+    return 0
+
+
 # --- train -----------------------------------------------------------------------------------------
 
 def _train_args(p: argparse.ArgumentParser) -> None:
@@ -87,13 +116,33 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     _config_args(p)
 
 
+def _source_args(p: argparse.ArgumentParser) -> None:
+    """How labels are read (the same options for check, train, eval, demo and in YAML under data:)."""
+    g = p.add_argument_group("labels", "How labels are read from DATA (YAML: the data section).")
+    g.add_argument("--source", help="Label source: cartoonset (default), manifest, folders or filename.")
+    g.add_argument("--labels", help="source=manifest: the CSV/TSV file with a file column and label columns.")
+    g.add_argument("--file-column", help="source=manifest: the column holding image paths (default 'file').")
+    g.add_argument("--pattern", help="source=filename: regex with named groups over each path, e.g. "
+                   "'(?P<artist>[a-z]+)_\\d+\\.jpg$'.")
+    g.add_argument("--tasks", help="Comma list of tasks, or 'all' (default). Combined tasks are named 'a+b'.")
+    g.add_argument("--regression", help="Comma list of tasks read as numbers and trained as regression.")
+    g.add_argument("--combine", help="Comma list of combined tasks 'a+b' (one class per combination).")
+    g.add_argument("--group", help="Task, column or regex group whose value groups images (never split apart).")
+    g.add_argument("--group-column", dest="group", help="source=manifest: same as --group.")
+    g.add_argument("--duplicates", choices=["report", "group", "drop"],
+                   help="Exact/near-duplicate images: report (default), group (same split) or drop (keep one).")
+    g.add_argument("--limit", type=int, help="Use only the first N images.")
+
+
 def _config_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", help="YAML config (sections data/model/train); --section.key=value overrides it.")
-    p.add_argument("--tasks", help="Comma list of tasks, or 'all' (default).")
+    p.add_argument("--config", help="YAML config (sections data/model/train/augment/eval); "
+                   "--section.key=value overrides it.")
+    _source_args(p)
     p.add_argument("--mode", choices=["shared", "separate"], help="One multi-head network, or one per task.")
     p.add_argument("--epochs", type=int, help="Maximum epochs.")
     p.add_argument("--image-size", type=int, help="Training image size in pixels.")
-    p.add_argument("--limit", type=int, help="Use only the first N images.")
+    p.add_argument("--folds", type=int, help="k-fold cross-validation: train K models, each tested on one fold.")
+    p.add_argument("--repeats", type=int, help="Train N times with seeds seed..seed+N-1; report mean ± std.")
     p.add_argument("--seed", type=int, help="Seed for split, initialisation and data order.")
     p.add_argument("--batch-size", type=int, help="Images per step.")
     p.add_argument("--lr", type=float, help="Learning rate.")
@@ -116,16 +165,30 @@ def _train(args: argparse.Namespace) -> int:
 # --- eval ------------------------------------------------------------------------------------------
 
 def _eval_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("run", help="Run folder written by `toonlab train`.")
+    p.add_argument("run", help="Run folder written by `toonlab train` (a k-fold/repeats folder: every member).")
     p.add_argument("data", nargs="?", help="Data folder (default: the run's own data, on its test split).")
+    p.add_argument("--robustness", action="store_true",
+                   help="Also evaluate the validation images under colour jitter, rotation, flips, invert, "
+                   "sharpness, noise and grayscale at a few severities (RUN/robustness.json).")
+    p.add_argument("--seed", type=int, default=0, help="Seed of the random robustness transforms.")
+    _source_args(p)
 
 
 def _eval(args: argparse.Namespace) -> int:
     from toonlab.evaluate.run import evaluate_run
     from toonlab.evaluate.table import format_table
 
-    metrics = evaluate_run(args.run, args.data)
+    options = {k.split(".", 1)[1]: v for k, v in _source_options(args).items()}
+    metrics = evaluate_run(args.run, args.data, data_options=options)
     _print_result(metrics, args.run, format_table)
+    if args.robustness:
+        from toonlab.evaluate.robustness import format_robustness
+        from toonlab.evaluate.robustness_run import ROBUSTNESS_FILE, robustness_run
+
+        result = robustness_run(args.run, args.data, seed=args.seed, data_options=options)
+        print(f"\nRobustness on the {result['split']} split ({result['n_images']} images):")
+        print(format_robustness(result))
+        print(f"Robustness: {args.run}/{ROBUSTNESS_FILE}")
     return 0
 
 
@@ -177,6 +240,8 @@ def _preview(args: argparse.Namespace) -> int:
 
 VERBS: dict[str, tuple[Callable, Callable, str]] = {
     "synth": (_synth_args, _synth, "Draw the built-in cartoon-face set (CartoonSet format)."),
+    "check": (_check_args, _check, "List what loads, every file or row that cannot be used and why, label counts, "
+                                    "groups and duplicates."),
     "train": (_train_args, _train, "Train one multi-head CNN (or one per task) and print the test table."),
     "eval": (_eval_args, _eval, "Recompute the per-task test table of a run from best.pt."),
     "demo": (_demo_args, _demo, "Synth 10k faces, train all 18 attributes, print the table."),
@@ -194,15 +259,25 @@ def _resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None
     if base_run is not None:
         base = load_run_config(base_run)
     cfg = resolve_config(base=base, yaml_path=args.config, overrides=args.overrides)
-    shortcuts = {"data.path": getattr(args, "data", None), "data.tasks": args.tasks, "train.mode": args.mode,
-                 "train.epochs": args.epochs, "data.image_size": args.image_size, "data.limit": args.limit,
-                 "train.seed": args.seed, "train.batch_size": args.batch_size, "train.lr": args.lr}
+    shortcuts = {"data.path": getattr(args, "data", None), "train.mode": getattr(args, "mode", None),
+                 "train.epochs": getattr(args, "epochs", None), "data.image_size": getattr(args, "image_size", None),
+                 "data.folds": getattr(args, "folds", None),
+                 "train.repeats": getattr(args, "repeats", None), "train.seed": getattr(args, "seed", None),
+                 "train.batch_size": getattr(args, "batch_size", None), "train.lr": getattr(args, "lr", None),
+                 **_source_options(args)}
     for key, value in shortcuts.items():
         if value is not None:
             set_option(cfg, key, value)
-    if args.no_progress or args.quiet:
+    if getattr(args, "no_progress", False) or args.quiet:
         cfg.train.progress = False
     return cfg
+
+
+def _source_options(args: argparse.Namespace) -> dict[str, object]:
+    """The label options given on the command line, as ``data.*`` keys (None = not given)."""
+    names = ("source", "labels", "file_column", "pattern", "tasks", "regression", "combine", "group",
+             "duplicates", "limit")
+    return {f"data.{n}": getattr(args, n, None) for n in names}
 
 
 def _config_keys_help() -> str:
@@ -233,11 +308,17 @@ def _overrides(extra: list[str], *, allowed: bool) -> list[str]:
 
 
 def _print_result(metrics: dict, run: str, format_table: Callable) -> None:
+    if "members" in metrics:
+        from toonlab.evaluate.aggregate import format_aggregate
+
+        print(format_aggregate(metrics))
+        print(f"\nEach member is a run folder under {run}/ · Metrics: {run}/metrics.json")
+        return
     print(format_table(metrics))
     sizes = metrics.get("splits", {})
     print(f"\nsplit {sizes} · seed {metrics.get('seed')} · {metrics.get('device')} · "
           f"train wall time {metrics.get('wall_time_s', 'n/a')}s")
-    print(f"Metrics: {run}/metrics.json")
+    print(f"Metrics: {run}/metrics.json · per-task confusion matrices, mistakes and plots: {run}/eval/")
 
 
 def _command_line(argv: list[str]) -> str:

@@ -125,6 +125,7 @@ class TrainConfig:
     channels_last: str = _f("auto", "Channels-last memory format: 'auto', 'on' or 'off'.")
     device: str = _f("auto", "'auto', 'cpu' or 'cuda'.")
     seed: int = _f(0, "Seed for splits, initialisation and data order.")
+    repeats: int = _f(1, "Train this many times with seeds seed, seed+1, ... on the same split; report mean ± std.")
     threads: int = _f(0, "Torch CPU threads; 0 = leave torch's default.")
     progress: bool = _f(True, "Show a progress bar.")
 

@@ -169,3 +169,9 @@ def test_modes():
 def test_bad_distance(bad):
     with pytest.raises(DataError, match="data.duplicate_distance"):
         find_duplicates(np.zeros((2, 8, 8, 3), np.uint8), max_distance=bad)
+
+
+def test_flat_images_of_different_colours_are_not_near_duplicates():
+    images = np.zeros((3, 32, 32, 3), np.uint8)
+    images[1], images[2] = 120, 250
+    assert find_duplicates(images) == []

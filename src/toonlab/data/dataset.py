@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from toonlab.config import DataConfig
 from toonlab.data.cache import ImageCache, build_cache
 from toonlab.data.samples import LabelSet, Skipped, TaskSpec
 from toonlab.data.sources import SourceOptions, load_labels
+from toonlab.data.duplicates import check_mode, cross_split, drop_rows, find_duplicates, group_keys_for
 from toonlab.data.splits import choose_stratify_task, load_splits, make_splits, save_splits
 from toonlab.errors import DataError
 
@@ -41,6 +42,8 @@ class PreparedData:
         splits: ``{"train"|"val"|"test": row indices}``.
         skipped: every file or row that could not be used, with the reason.
         found: items the label source looked at (found == N + len(skipped)).
+        groups: (N,) group keys (None = own group) used to split, or None when ungrouped.
+        duplicates: clusters of exact/near-duplicate rows (after ``--duplicates drop``, none remain).
     """
 
     root: Path
@@ -54,6 +57,8 @@ class PreparedData:
     found: int
     stratified_by: str | None = None
     cache_reused: bool = False
+    groups: np.ndarray | None = None
+    duplicates: list[np.ndarray] = field(default_factory=list)
 
     def split_sizes(self) -> dict[str, int]:
         return {name: int(len(idx)) for name, idx in self.splits.items()}
@@ -72,27 +77,58 @@ def load_and_cache(cfg: DataConfig, *, progress=None) -> tuple[LabelSet, ImageCa
 def prepare_data(
     cfg: DataConfig, *, seed: int, run_dir: str | Path | None = None, reuse_splits: bool = False, progress=None
 ) -> PreparedData:
-    """Load, cache and split ``cfg.path``; save (or, with ``reuse_splits``, reload) ``run_dir/splits.csv``."""
+    """Load, cache, de-duplicate and split ``cfg.path``; save (or, with ``reuse_splits``, reload) ``run_dir/splits.csv``.
+
+    Duplicates (``cfg.duplicates``): ``drop`` keeps the first image of each cluster and reports the
+    others as skipped; ``group`` puts each cluster in one group so it never straddles splits;
+    ``report`` only finds them (``duplicate_report`` says which straddle the splits).
+    """
+    check_mode(cfg.duplicates)
     labelset, cache, ok = load_and_cache(cfg, progress=progress)
     rows = np.flatnonzero(ok)
+    skipped = list(labelset.skipped) + list(cache.failures)
+    images = _usable_rows(cache.images, rows)
+    clusters = find_duplicates(images, max_distance=cfg.duplicate_distance)
+    if cfg.duplicates == "drop" and clusters:
+        rows, images, skipped = _drop_duplicates(labelset, rows, images, clusters, skipped, Path(cfg.path))
+        clusters = []
     root = Path(cfg.path)
     rel = [Path(os.path.relpath(labelset.samples[i].path, root)).as_posix() for i in rows]
     tasks = labelset.tasks
     labels, hidden = _label_matrix(labelset, tasks, rows)
+    groups = _groups(labelset, rows, clusters if cfg.duplicates == "group" else [])
     strat = choose_stratify_task(tasks, cfg.stratify)
+    column = stratify_column(labels[:, list(tasks).index(strat)], tasks[strat]) if strat else None
     splits_path = Path(run_dir) / SPLITS_FILE if run_dir else None
     if reuse_splits and splits_path is not None and splits_path.exists():
         splits = load_splits(splits_path, rel)
     else:
-        column = labels[:, list(tasks).index(strat)] if strat else None
-        splits = make_splits(len(rel), seed=seed, val_fraction=cfg.val_fraction,
-                             test_fraction=cfg.test_fraction, stratify=column)
+        splits = make_splits(len(rel), seed=seed, val_fraction=cfg.val_fraction, test_fraction=cfg.test_fraction,
+                             stratify=column, groups=groups)
         if splits_path is not None:
             save_splits(splits_path, rel, splits)
-    images = _usable_rows(cache.images, rows)
-    skipped = list(labelset.skipped) + list(cache.failures)
     return PreparedData(root, tasks, rel, images, labels, hidden, splits, skipped, labelset.found,
-                        stratified_by=strat, cache_reused=cache.reused)
+                        stratified_by=strat, cache_reused=cache.reused, groups=groups, duplicates=clusters)
+
+
+def stratify_column(values: np.ndarray, spec: TaskSpec, bins: int = 5) -> np.ndarray:
+    """The labels to stratify by: class indices as they are; regression values binned into ``bins``
+    quantiles (NaN stays NaN, its own stratum)."""
+    if not spec.is_regression:
+        return values
+    known = values[~np.isnan(values)]
+    if len(known) == 0:
+        return values
+    edges = np.unique(np.quantile(known, np.linspace(0, 1, bins + 1)[1:-1]))
+    return np.where(np.isnan(values), np.nan, np.searchsorted(edges, values, side="right")).astype(np.float32)
+
+
+def duplicate_report(data: PreparedData) -> dict:
+    """How many duplicate clusters there are and which of them straddle the splits (file names)."""
+    crossing = cross_split(data.duplicates, data.splits)
+    return {"clusters": len(data.duplicates), "images": int(sum(len(c) for c in data.duplicates)),
+            "cross_split": [{"files": [data.rel_paths[r] for r in c["rows"]], "splits": c["splits"]}
+                            for c in crossing]}
 
 
 def write_skipped(path: str | Path, skipped: list[Skipped]) -> None:
@@ -113,6 +149,26 @@ def _label_matrix(labelset: LabelSet, tasks: dict[str, TaskSpec], rows: np.ndarr
             labels[r, j] = sample.labels.get(name, np.nan)
             hidden[r, j] = name in sample.hidden
     return labels, hidden
+
+
+def _groups(labelset: LabelSet, rows: np.ndarray, clusters: list[np.ndarray]) -> np.ndarray | None:
+    """Group keys of the usable rows (from the source, merged with duplicate clusters), or None."""
+    keys = np.array([labelset.samples[i].group for i in rows], dtype=object)
+    has_groups = any(k is not None for k in keys)
+    if not clusters:
+        return keys if has_groups else None
+    return group_keys_for(clusters, len(rows), keys if has_groups else None)
+
+
+def _drop_duplicates(labelset: LabelSet, rows, images, clusters, skipped, root: Path):
+    """Keep the first image of each cluster; the rest become skipped items naming the kept copy."""
+    drop = drop_rows(clusters)
+    keeper = {int(r): int(c[0]) for c in clusters for r in c[1:]}
+    for r in drop:
+        kept = os.path.relpath(labelset.samples[rows[keeper[int(r)]]].path, root)
+        skipped.append(Skipped(str(labelset.samples[rows[r]].path), f"duplicate of {kept} (--duplicates drop)"))
+    keep = np.setdiff1d(np.arange(len(rows)), drop)
+    return rows[keep], np.ascontiguousarray(images[keep]), skipped
 
 
 def _usable_rows(images: np.ndarray, rows: np.ndarray) -> np.ndarray:

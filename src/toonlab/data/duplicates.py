@@ -4,7 +4,8 @@ Near-duplicates are found with a DCT perceptual hash (pHash): each image is turn
 grey, area-averaged to 32x32, and the 63 lowest non-DC frequencies of its 2-D DCT are
 compared with their median, one bit each. Small rescales and JPEG-like noise move few
 bits; a flip or a recolour is a different image. The hash ignores overall brightness,
-so images without structure (flat colour) all hash to 0 and match each other. Two images are duplicates when their
+so images without structure (flat colour) hash to (nearly) 0; such low-information hashes (fewer
+than ``MIN_BITS`` set bits) only match by identical pixels, never as near-duplicates. Two images are duplicates when their
 hashes differ in at most ``max_distance`` bits or their pixels are identical, and
 duplicate pairs are joined into clusters (connected components), so A~B and B~C put
 A, B and C in one cluster.
@@ -39,6 +40,7 @@ DUPLICATE_MODES = ("report", "group", "drop")
 HASH_SIDE = 32  # images are area-averaged to HASH_SIDE x HASH_SIDE before the DCT
 LOW = 8  # the LOW x LOW lowest frequencies make the hash (DC excluded: 63 bits)
 _GREY = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+MIN_BITS = 8  # hashes with fewer set bits carry too little structure to call two images near-duplicates
 _TIE = 0.01  # grey levels; coefficients this close to the median give bit 0 (float32 noise is ~1e-3)
 
 
@@ -106,11 +108,15 @@ def find_duplicates(images: np.ndarray, *, max_distance: int = 4, block: int = 2
         least two row indices, ordered by their first row.
 
     Example:
-        >>> find_duplicates(np.zeros((3, 16, 16, 3), np.uint8))
-        [array([0, 1, 2])]
+        >>> flat = np.zeros((3, 16, 16, 3), np.uint8); flat[2] = 9
+        >>> find_duplicates(flat)  # flat images match only when their pixels are identical
+        [array([0, 1])]
     """
     _check_distance(max_distance)
-    first, second = near_pairs(perceptual_hashes(images), max_distance=max_distance, block=block)
+    hashes = perceptual_hashes(images)
+    informative = np.flatnonzero(np.bitwise_count(hashes) >= MIN_BITS)
+    first, second = near_pairs(hashes[informative], max_distance=max_distance, block=block)
+    first, second = informative[first], informative[second]
     same_a, same_b = _equal_pairs(exact_keys(images))
     roots = _components(len(images), np.concatenate([first, same_a]), np.concatenate([second, same_b]))
     return _clusters(roots)

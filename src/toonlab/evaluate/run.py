@@ -18,9 +18,11 @@ import numpy as np
 
 from toonlab import __version__
 from toonlab.data.batches import Batches
-from toonlab.data.dataset import PreparedData, prepare_data
+from toonlab.data.dataset import PreparedData, duplicate_report, prepare_data
 from toonlab.data.splits import SplitMismatch
-from toonlab.config import EvalConfig
+from toonlab.errors import ToonlabError
+from toonlab.config import EvalConfig, set_option
+from toonlab.evaluate.aggregate import aggregate
 from toonlab.evaluate.artifacts import write_task_files
 from toonlab.evaluate.metrics import mean_accuracy, regression_metrics, task_metrics
 from toonlab.runs import METRICS_FILE, PREDICTIONS_FILE, best_checkpoints, load_run_config, model_from_checkpoint
@@ -30,14 +32,32 @@ from toonlab.train.loop import predict
 log = logging.getLogger(__name__)
 
 
-def evaluate_run(run: str | Path, data: str | Path | None = None, *, split: str = "test") -> dict[str, Any]:
+def evaluate_run(
+    run: str | Path, data: str | Path | None = None, *, split: str = "test", data_options: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Evaluate every best checkpoint of ``run`` on its test split (or on all of another ``data`` folder).
 
     With ``data`` pointing at the run's own data the saved split is reused; for a different
-    folder every usable image is evaluated and metrics.json says so.
+    folder every usable image is evaluated and metrics.json says so. ``data_options`` (``{"tasks": ...}``)
+    replace the run's label options, for another folder laid out differently. A k-fold or repeated
+    run evaluates each member and reports mean ± std.
     """
     run = Path(run)
+    if is_multi_run(run):
+        return _evaluate_members(run, data, split=split, data_options=data_options)
+    cfg, prepared, runtime, split = load_for_eval(run, data, split=split, data_options=data_options)
+    extra = {**_previous_extra(run), "duplicates": duplicate_report(prepared)}
+    return evaluate_prepared(run, prepared, runtime, split=split, extra=extra, options=cfg.eval)
+
+
+def load_for_eval(run: Path, data: str | Path | None = None, *, split: str = "test",
+                  data_options: dict[str, Any] | None = None):
+    """``(config, prepared data, runtime, split)`` for evaluating ``run``: the run's own split on its own
+    data, or every usable image of another ``data`` folder (then the split is ``test``)."""
     cfg = load_run_config(run)
+    for key, value in (data_options or {}).items():
+        if value is not None:
+            set_option(cfg, f"data.{key}", value)
     if data is not None:
         cfg.data.path = str(data)
     runtime = resolve_runtime(device=cfg.train.device, precision=cfg.train.precision,
@@ -52,7 +72,27 @@ def evaluate_run(run: str | Path, data: str | Path | None = None, *, split: str 
                            "test": np.arange(len(prepared.rel_paths))}
         split = "test"
         log.info("%s is not the run's data; evaluating on all %d usable images.", data, len(prepared.rel_paths))
-    return evaluate_prepared(run, prepared, runtime, split=split, extra=_previous_extra(run), options=cfg.eval)
+    return cfg, prepared, runtime, split
+
+
+def is_multi_run(run: Path) -> bool:
+    """True for the parent folder of a k-fold or repeated-seed run (members in fold-*/ or seed-*/)."""
+    return not (run / "checkpoints").exists() and bool(_members(run))
+
+
+def _members(run: Path) -> list[Path]:
+    found = [p for p in run.glob("fold-*") if (p / "config.yaml").exists()]
+    found = found or [p for p in run.glob("seed-*") if (p / "config.yaml").exists()]
+    return sorted(found, key=lambda p: int(p.name.split("-", 1)[1]) if p.name.split("-", 1)[1].isdigit() else 0)
+
+
+def _evaluate_members(run: Path, data, *, split: str, data_options) -> dict[str, Any]:
+    members = {p.name: evaluate_run(p, data, split=split, data_options=data_options) for p in _members(run)}
+    kind = "folds" if next(iter(members)).startswith("fold-") else "repeats"
+    old = _previous_extra(run)
+    summary = aggregate(members, kind=kind, extra={k: old[k] for k in ("command", "seed") if k in old})
+    (run / METRICS_FILE).write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return summary
 
 
 def evaluate_prepared(
@@ -65,28 +105,50 @@ def evaluate_prepared(
     rows = data.splits[split]
     files = [data.rel_paths[r] for r in rows]
     tasks_out: dict[str, Any] = {}
-    probs_all: dict[str, np.ndarray] = {}
+    columns: dict[str, tuple[Any, np.ndarray, np.ndarray]] = {}  # task -> (spec, true labels, outputs)
     for path in best_checkpoints(run):
         model, tasks, ckpt = model_from_checkpoint(path, runtime.device)
-        cols = [list(data.tasks).index(t) for t in tasks]
-        batches = Batches(data.images, data.labels[:, cols], rows, batch_size=256, device=runtime.device,
-                          channels_last=runtime.channels_last)
-        probs = predict(model, batches, runtime=runtime)
-        for name, col in zip(tasks, cols):
-            tasks_out[name] = _metrics(probs[name], data, rows, col, tasks[name], ckpt)
-            tasks_out[name].update(write_task_files(run, name, tasks[name], files, data.labels[rows, col], probs[name],
+        batches = Batches(data.images, np.zeros((len(data.images), 0), np.float32), rows, batch_size=256,
+                          device=runtime.device, channels_last=runtime.channels_last)
+        outputs = predict(model, batches, runtime=runtime)
+        for name, spec in tasks.items():
+            y, hidden = model_labels(data, spec, rows)
+            tasks_out[name] = _metrics(outputs[name], y, hidden, spec, ckpt)
+            tasks_out[name].update(write_task_files(run, name, spec, files, y, outputs[name],
                                                     top=options.mistakes, plots=options.plots))
-            probs_all[name] = probs[name]
+            columns[name] = (spec, y, outputs[name])
     metrics = _summary(data, runtime, split, tasks_out, extra or {})
     (run / METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
-    _write_predictions(run / PREDICTIONS_FILE, data, rows, probs_all)
+    _write_predictions(run / PREDICTIONS_FILE, files, columns)
     return metrics
 
 
-def _metrics(out: np.ndarray, data: PreparedData, rows: np.ndarray, col: int, spec, ckpt: dict) -> dict[str, Any]:
+def model_labels(data: PreparedData, spec, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The true labels of ``rows`` for a model's task, as class indices of the *model's* classes
+    (matched by name, so data with fewer or reordered classes is scored right), and the hidden mask.
+    A class the model never saw has no model index: those images are counted out with a warning."""
+    if spec.name not in data.tasks:
+        raise ToonlabError(f"The data has no labels for task {spec.name!r}, which the model predicts. "
+                           f"Read it with the same label options as the training run (its config.yaml, data section). "
+                           f"Tasks in the data: {', '.join(data.tasks)}.")
+    j = list(data.tasks).index(spec.name)
+    y, hidden = data.labels[rows, j], data.hidden[rows, j]
     if spec.is_regression:
-        return regression_metrics(out, data.labels[rows, col], spec)
-    return task_metrics(out, data.labels[rows, col], data.hidden[rows, col], spec, majority=int(ckpt["majority"][spec.name]))
+        return y, hidden
+    own = {c: i for i, c in enumerate(spec.classes)}
+    lookup = np.array([own.get(c, np.nan) for c in data.tasks[spec.name].classes] + [np.nan], dtype=np.float32)
+    mapped = lookup[np.where(np.isnan(y), len(lookup) - 1, y).astype(np.int64)]
+    unknown = int((np.isnan(mapped) & ~np.isnan(y)).sum())
+    if unknown:
+        log.warning("%d image(s) have a %s class the model was not trained on; they are left out of its metrics.",
+                    unknown, spec.name)
+    return mapped, hidden
+
+
+def _metrics(out: np.ndarray, y: np.ndarray, hidden: np.ndarray, spec, ckpt: dict) -> dict[str, Any]:
+    if spec.is_regression:
+        return regression_metrics(out, y, spec)
+    return task_metrics(out, y, hidden, spec, majority=int(ckpt["majority"][spec.name]))
 
 
 def _summary(data: PreparedData, runtime: Runtime, split: str, tasks: dict[str, Any], extra: dict[str, Any]) -> dict:
@@ -115,17 +177,16 @@ def _previous_extra(run: Path) -> dict[str, Any]:
     return {k: old[k] for k in ("seed", "mode", "image_size", "wall_time_s", "command") if k in old}
 
 
-def _write_predictions(path: Path, data: PreparedData, rows: np.ndarray, outputs: dict[str, np.ndarray]) -> None:
+def _write_predictions(path: Path, files: list[str], columns: dict[str, tuple[Any, np.ndarray, np.ndarray]]) -> None:
     """One row per image: per task the true and predicted class and its probability (classification)
     or the true and predicted value (regression, probability column empty)."""
-    names = [t for t in data.tasks if t in outputs]
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["file"] + [f"{t}_{c}" for t in names for c in ("true", "pred", "prob")])
-        for i, row in enumerate(rows):
-            cells: list[Any] = [data.rel_paths[row]]
-            for t in names:
-                cells += _prediction_cells(data.tasks[t], data.labels[row, list(data.tasks).index(t)], outputs[t][i])
+        writer.writerow(["file"] + [f"{t}_{c}" for t in columns for c in ("true", "pred", "prob")])
+        for i, file in enumerate(files):
+            cells: list[Any] = [file]
+            for spec, y, out in columns.values():
+                cells += _prediction_cells(spec, y[i], out[i])
             writer.writerow(cells)
 
 
@@ -134,4 +195,4 @@ def _prediction_cells(spec, label: float, out: np.ndarray) -> list[str]:
         return ["" if np.isnan(label) else f"{label:g}", f"{float(out):.4g}", ""]
     k = int(out.argmax())
     true = "" if np.isnan(label) else spec.classes[int(label)]
-    return [true, spec.classes[k] if k < len(spec.classes) else "", f"{out[k]:.4f}"]
+    return [true, spec.classes[k], f"{out[k]:.4f}"]

@@ -21,7 +21,7 @@ import torch
 from toonlab import __version__
 from toonlab.config import ExperimentConfig, save_config, to_dict
 from toonlab.data.batches import MEAN, STD, Batches
-from toonlab.data.dataset import PreparedData, prepare_data, write_skipped
+from toonlab.data.dataset import PreparedData, duplicate_report, prepare_data, write_skipped
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.evaluate.metrics import majority_classes
@@ -57,20 +57,45 @@ def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, comma
     set_threads(cfg.train.threads)
     runtime = resolve_runtime(device=cfg.train.device, precision=cfg.train.precision,
                               channels_last=cfg.train.channels_last)
+    if cfg.data.folds or cfg.train.repeats > 1:
+        from toonlab.train.many import train_many
+
+        return train_many(cfg, out, runtime, resume=resume, command=command)
     data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume,
                         progress=ProgressBar("cache", enabled=cfg.train.progress))
+    return train_prepared(cfg, data, out, runtime, resume=resume, command=command, start=start)
+
+
+def train_prepared(
+    cfg: ExperimentConfig, data: PreparedData, out: Path, runtime: Runtime, *, resume: bool = False,
+    command: str = "", start: float | None = None,
+) -> dict[str, Any]:
+    """Train every network of one run on already prepared (and split) data, then evaluate on its test split."""
+    start = time.perf_counter() if start is None else start
     data.tasks = regression_scales(data.tasks, data.labels[data.splits["train"]])
     save_config(cfg, out / CONFIG_FILE)
     write_skipped(out / "skipped.csv", data.skipped)
     log.info("Data: %d images used, %d skipped; splits %s; %s", len(data.rel_paths), len(data.skipped),
              data.split_sizes(), runtime.describe())
+    _warn_duplicates(data)
     for tasks in _task_groups(cfg.train.mode, data.tasks):
         folder = group_folder(out, mode=cfg.train.mode, task=next(iter(tasks)))
         train_network(cfg, data, tasks, folder, runtime, resume=resume)
     train_seconds = time.perf_counter() - start
     extra = {"seed": cfg.train.seed, "mode": cfg.train.mode, "image_size": cfg.data.image_size,
-             "wall_time_s": round(train_seconds, 2), "command": command}
+             "wall_time_s": round(train_seconds, 2), "command": command, "duplicates": duplicate_report(data)}
     return evaluate_prepared(out, data, runtime, extra=extra, options=cfg.eval)
+
+
+def _warn_duplicates(data: PreparedData) -> None:
+    report = duplicate_report(data)
+    if report["cross_split"]:
+        example = ", ".join(report["cross_split"][0]["files"][:3])
+        log.warning("%d clusters of exact/near-duplicate images straddle the train/val/test splits (e.g. %s); "
+                    "test accuracy may be inflated. Use --duplicates group or --duplicates drop; "
+                    "`toonlab check DATA` lists them.", len(report["cross_split"]), example)
+    elif report["clusters"]:
+        log.info("%d duplicate clusters found, none straddling the splits.", report["clusters"])
 
 
 def train_network(
