@@ -52,6 +52,7 @@ class DataConfig:
     group: str = _f("", "Column, regex group or task whose value is the group key; a group never straddles splits.")
     image_size: int = _f(64, "Square training size in pixels; images are resized once into the cache.")
     background: str = _f("white", "Colour that transparent pixels are composited onto (name or #rrggbb).")
+    grayscale: bool = _f(False, "Convert images to grey when caching (three equal channels), as seed 003 does.")
     limit: int = _f(0, "Use only the first N images (sorted by path); 0 = all.")
     val_fraction: float = _f(0.1, "Fraction of images held out for validation (early stopping).")
     test_fraction: float = _f(0.2, "Fraction of images held out for the final test.")

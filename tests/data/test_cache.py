@@ -119,3 +119,13 @@ def test_bad_arguments_and_default_dir(images, tmp_path, monkeypatch):
     monkeypatch.setenv("TOONLAB_CACHE", str(tmp_path / "env"))
     assert default_cache_dir() == tmp_path / "env"
     assert build_cache(images[:1], size=4, workers=1).path.parent == tmp_path / "env"
+
+
+def test_grayscale_cache_has_equal_channels_and_its_own_key(tmp_path):
+    path = tmp_path / "c.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (12, 12, 3), dtype=np.uint8)).save(path)
+    colour = build_cache([path], size=8, cache_dir=tmp_path / "c", workers=1)
+    grey = build_cache([path], size=8, cache_dir=tmp_path / "c", workers=1, grayscale=True)
+    assert grey.key != colour.key
+    assert (grey.images[0, ..., 0] == grey.images[0, ..., 1]).all() and (grey.images[0, ..., 1] == grey.images[0, ..., 2]).all()
+    assert not (colour.images[0, ..., 0] == colour.images[0, ..., 1]).all()

@@ -54,6 +54,7 @@ def build_cache(
     cache_dir: str | Path | None = None,
     workers: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    grayscale: bool = False,
 ) -> ImageCache:
     """Decode ``paths`` into a uint8 memmap, or reuse the cache built earlier from the same bytes.
 
@@ -64,6 +65,7 @@ def build_cache(
         cache_dir: where cache files live; None or '' = ``$TOONLAB_CACHE`` or ``~/.cache/toonlab``.
         workers: decoding processes; 0 = one per CPU core, 1 = in this process.
         progress: called as ``progress(done, total)`` while decoding.
+        grayscale: store grey images (three equal channels), as seed 003 trains comics vs photos.
 
     Returns:
         An ``ImageCache``; files that cannot be decoded are listed in ``failures`` with ``ok`` False.
@@ -75,9 +77,10 @@ def build_cache(
     _check_args(paths, size, workers)
     folder = default_cache_dir() if not cache_dir else Path(cache_dir).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
-    key = cache_key(paths, size=size, rgb=rgb)
+    key = cache_key(paths, size=size, rgb=rgb, grayscale=grayscale)
     data, meta = folder / f"{key}.u8", folder / f"{key}.json"
-    expected = {"version": CACHE_VERSION, "key": key, "n": len(paths), "size": size, "background": list(rgb)}
+    expected = {"version": CACHE_VERSION, "key": key, "n": len(paths), "size": size, "background": list(rgb),
+                "grayscale": grayscale}
     cached = _read_meta(meta, data, expected)
     if cached is None:
         cached = _build(paths, data, meta, expected, workers, progress)
@@ -109,9 +112,10 @@ def parse_background(background: str) -> tuple[int, int, int]:
         ) from None
 
 
-def cache_key(paths: Sequence[Path], *, size: int, rgb: tuple[int, int, int]) -> str:
-    """sha256 over the cache version, size, background and each file's blake2b content digest, in order."""
-    key = hashlib.sha256(f"toonlab-cache v{CACHE_VERSION} size={size} bg={rgb} n={len(paths)}".encode())
+def cache_key(paths: Sequence[Path], *, size: int, rgb: tuple[int, int, int], grayscale: bool = False) -> str:
+    """sha256 over the cache version, size, background, colour mode and each file's blake2b digest, in order."""
+    mode = " grey" if grayscale else ""  # empty for RGB, so existing RGB caches keep their keys
+    key = hashlib.sha256(f"toonlab-cache v{CACHE_VERSION} size={size} bg={rgb} n={len(paths)}{mode}".encode())
     for path in paths:
         try:
             digest = hashlib.blake2b(Path(path).read_bytes(), digest_size=16).digest()
@@ -121,8 +125,9 @@ def cache_key(paths: Sequence[Path], *, size: int, rgb: tuple[int, int, int]) ->
     return key.hexdigest()
 
 
-def decode_image(path: str | Path, size: int, rgb: tuple[int, int, int]) -> np.ndarray:
-    """One image as a ``(size, size, 3)`` uint8 array: alpha composited onto ``rgb``, stretched to square."""
+def decode_image(path: str | Path, size: int, rgb: tuple[int, int, int], grayscale: bool = False) -> np.ndarray:
+    """One image as a ``(size, size, 3)`` uint8 array: alpha composited onto ``rgb``, stretched to square;
+    with ``grayscale`` converted to grey (ITU-R 601 luma) and stored in all three channels."""
     with Image.open(path) as im:
         im.draft("RGB", (size, size))  # JPEG only: decode at a reduced scale that is still >= size
         if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info:
@@ -131,6 +136,8 @@ def decode_image(path: str | Path, size: int, rgb: tuple[int, int, int]) -> np.n
             flat.paste(rgba, mask=rgba)  # composite at full size, before resizing, so edges blend exactly
         else:
             flat = im.convert("RGB")
+    if grayscale:
+        flat = flat.convert("L").convert("RGB")
     # Lanczos after a box reduction to within 2x of the target: Pillow's thumbnail() default, half the cost.
     return np.asarray(flat.resize((size, size), RESAMPLE, reducing_gap=2.0), dtype=np.uint8)
 
@@ -148,7 +155,8 @@ def failure_reason(path: str | Path, error: BaseException) -> str:
     return f"corrupt or truncated image ({type(error).__name__}: {error})"
 
 
-def decode_rows(data: str, shape: tuple[int, ...], rows: range, paths: Sequence[str], rgb: tuple[int, int, int]) -> list:
+def decode_rows(data: str, shape: tuple[int, ...], rows: range, paths: Sequence[str], rgb: tuple[int, int, int],
+                grayscale: bool = False) -> list:
     """Decode ``paths`` into ``rows`` of the memmap file ``data``; return ``[(row, reason)]`` failures.
 
     Runs in worker processes: each opens the file itself, so no image arrays are pickled back.
@@ -157,7 +165,7 @@ def decode_rows(data: str, shape: tuple[int, ...], rows: range, paths: Sequence[
     failures = []
     for row, path in zip(rows, paths):
         try:
-            out[row] = decode_image(path, shape[1], rgb)
+            out[row] = decode_image(path, shape[1], rgb, grayscale)
         except Exception as e:  # noqa: BLE001 - corrupt files raise many types; each becomes a reported skip
             failures.append((row, failure_reason(path, e)))
     out.flush()
@@ -189,7 +197,8 @@ def _decode_all(paths: list[str], data: str, shape, expected: dict, workers: int
     workers = workers or os.cpu_count() or 1
     step = max(1, min(256, -(-len(paths) // (workers * 4))))
     starts = range(0, len(paths), step)
-    jobs = [(data, shape, range(lo, min(lo + step, len(paths))), paths[lo : lo + step], rgb) for lo in starts]
+    grey = bool(expected.get("grayscale", False))
+    jobs = [(data, shape, range(lo, min(lo + step, len(paths))), paths[lo : lo + step], rgb, grey) for lo in starts]
     if workers == 1 or len(jobs) == 1:
         return _collect(map(_decode_job, jobs), len(paths), progress)
     with _pool_context().Pool(min(workers, len(jobs))) as pool:

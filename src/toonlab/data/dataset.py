@@ -69,7 +69,7 @@ def load_and_cache(cfg: DataConfig, *, progress=None) -> tuple[LabelSet, ImageCa
     labels = load_labels(cfg.path, source=cfg.source, tasks=cfg.tasks, limit=cfg.limit,
                          options=SourceOptions.from_config(cfg))
     paths = [s.path for s in labels.samples]
-    cache = build_cache(paths, size=cfg.image_size, background=cfg.background,
+    cache = build_cache(paths, size=cfg.image_size, background=cfg.background, grayscale=cfg.grayscale,
                         cache_dir=cfg.cache_dir or None, workers=cfg.workers, progress=progress)
     return labels, cache, np.asarray(cache.ok, dtype=bool)
 

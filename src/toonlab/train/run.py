@@ -208,6 +208,7 @@ def _meta(cfg: ExperimentConfig, tasks: dict[str, TaskSpec], train_labels: np.nd
         "tasks": tasks_to_dict(tasks),
         "majority": majority_classes(train_labels, tasks),
         "preprocessing": {"image_size": cfg.data.image_size, "background": cfg.data.background,
+                          "grayscale": cfg.data.grayscale,
                           "mean": list(MEAN), "std": list(STD)},
     }
 
