@@ -175,3 +175,19 @@ def test_flat_images_of_different_colours_are_not_near_duplicates():
     images = np.zeros((3, 32, 32, 3), np.uint8)
     images[1], images[2] = 120, 250
     assert find_duplicates(images) == []
+
+
+def test_a_jpeg_copy_is_a_near_duplicate_but_a_local_change_is_not(images, tmp_path):
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(images[0]).save(buf, "JPEG", quality=80)
+    jpeg = np.asarray(Image.open(buf).convert("RGB"))
+    patched = images[0].copy()
+    patched[20:24, 20:24] = np.clip(patched[20:24, 20:24].astype(int) + 80, 0, 255)  # e.g. another eye colour
+    stack = np.stack([images[0], jpeg, patched, images[1]])
+    assert [c.tolist() for c in find_duplicates(stack)] == [[0, 1]]
+    # Even with every pair a hash candidate (64 bits), the thumbnail check keeps only the real copy.
+    assert [c.tolist() for c in find_duplicates(stack, max_distance=64)] == [[0, 1]]
