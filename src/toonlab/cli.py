@@ -101,8 +101,12 @@ def _check(args: argparse.Namespace) -> int:
     report = check_data(cfg.data, seed=cfg.train.seed, progress=ProgressBar("cache", enabled=not args.quiet))
     print(format_check(report))
     if args.json_out:
-        with open(args.json_out, "w", encoding="utf-8") as f:
-            json.dump(report.as_dict(), f, indent=2)
+        try:
+            with open(args.json_out, "w", encoding="utf-8") as f:
+                json.dump(report.as_dict(), f, indent=2)
+        except OSError as e:
+            raise ToonlabError(f"Cannot write the report to --json {args.json_out!r}: {e.strerror}. "
+                               "Pass a file in an existing, writable folder.") from None
         print(f"\nReport: {args.json_out}")
     return 0
 

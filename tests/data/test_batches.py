@@ -11,9 +11,9 @@ def _data(n=10, s=4):
 
 def test_covers_indices_once_in_batches():
     images, y = _data()
-    b = Batches(images, y, np.arange(2, 9), batch_size=3, shuffle=True, seed=1)
+    b = Batches(images, y, np.arange(2, 10), batch_size=3, shuffle=True, seed=1)
     seen = torch.cat([lab for _, lab in b]).flatten().tolist()
-    assert sorted(seen) == list(range(2, 9)) and len(b) == 3
+    assert sorted(seen) == list(range(2, 10)) and len(b) == 3
 
 
 def test_order_depends_only_on_seed_and_epoch():
@@ -36,3 +36,14 @@ def test_images_are_normalised_channels_last_and_match_labels():
     assert torch.allclose(x, expected, atol=1e-5)
     x2, _ = next(iter(Batches(images, y, np.arange(10), batch_size=4, channels_last=False)))
     assert x2.is_contiguous() and torch.equal(x, x2)
+
+
+def test_training_batches_leave_out_a_last_batch_of_one_image():
+    images, labels = np.zeros((9, 2, 2, 3), np.uint8), np.arange(9, dtype=np.float32)[:, None]
+    shuffled = Batches(images, labels, np.arange(9), batch_size=4, shuffle=True)
+    assert len(shuffled) == 2 and [x.shape[0] for x, _ in shuffled] == [4, 4]
+    left_out = [set(range(9)) - {int(v) for _, y in shuffled for v in y[:, 0]} for e in (1, 2, 3)
+                if shuffled.set_epoch(e) is None]
+    assert all(len(s) == 1 for s in left_out) and len(set.union(*left_out)) > 1  # a different one each epoch
+    ordered = Batches(images, labels, np.arange(9), batch_size=4)
+    assert [x.shape[0] for x, _ in ordered] == [4, 4, 1]  # evaluation sees every image

@@ -123,3 +123,15 @@ def test_unknown_source_and_bad_tasks(tmp_path):
         parse_tasks(" , ")
     assert parse_tasks("all") is None and parse_tasks("a, b,a") == ["a", "b"]
     assert "cartoonset" in SOURCES
+
+
+def test_cartoonset_task_as_regression_on_its_index(tmp_path):
+    from toonlab.data.sources import SourceOptions
+
+    write_toon(tmp_path, "a.png", {"size": (2, 5), "hue": (1, 3)})
+    write_toon(tmp_path, "b.png", {"size": (4, 5), "hue": (0, 3)})
+    labels = load_labels(tmp_path, options=SourceOptions(regression=["size"]))
+    assert labels.tasks["size"].kind == "regression" and labels.tasks["hue"].num_classes == 3
+    assert [s.labels["size"] for s in labels.samples] == [2.0, 4.0]
+    with pytest.raises(DataError, match="'siz'.*Did you mean 'size'"):
+        load_labels(tmp_path, options=SourceOptions(regression=["siz"]))

@@ -26,7 +26,9 @@ class Batches:
         labels: (N, T) int64 array, one column per task; -1 means "no label".
         indices: rows to use.
         batch_size: images per batch.
-        shuffle: reshuffle every epoch (training) or keep order (evaluation).
+        shuffle: reshuffle every epoch (training) or keep order (evaluation). When shuffling, a last
+            batch of a single image is left out (batch norm cannot train on one image); the order
+            changes every epoch, so no image is always the one left out.
         seed: base seed of the shuffle; epoch ``e`` uses ``(seed, e)``.
         device: where batches go.
         channels_last: return channels-last tensors (else contiguous NCHW).
@@ -70,10 +72,15 @@ class Batches:
         return self.indices[rng.permutation(len(self.indices))]
 
     def __len__(self) -> int:
-        return -(-len(self.indices) // self.batch_size)
+        return -(-self._used() // self.batch_size)
+
+    def _used(self) -> int:
+        """Images per pass: all, minus a last single-image batch when shuffling."""
+        n = len(self.indices)
+        return n - 1 if self.shuffle and n > 1 and n % self.batch_size == 1 else n
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        order = self.order()
+        order = self.order()[: self._used()]
         for start in range(0, len(order), self.batch_size):
             rows = np.sort(order[start : start + self.batch_size])  # sorted reads are kinder to a memmap
             yield self.to_tensor(self.images[rows]), torch.from_numpy(self.labels[rows]).to(self.device)

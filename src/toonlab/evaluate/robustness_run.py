@@ -18,9 +18,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from toonlab.data.encode import natural_key
 from toonlab.errors import ToonlabError
 from toonlab.evaluate.robustness import robustness, write_robustness
-from toonlab.evaluate.run import load_for_eval, model_labels
+from toonlab.evaluate.run import is_multi_run, load_for_eval, model_labels
 from toonlab.runs import best_checkpoints, model_from_checkpoint
 
 ROBUSTNESS_FILE = "robustness.json"
@@ -46,6 +47,10 @@ def robustness_run(
 ) -> dict[str, Any]:
     """Clean vs transformed metrics of every task of ``run`` on ``split``; writes ``RUN/robustness.json``."""
     run = Path(run)
+    if is_multi_run(run):  # before load_for_eval, which would write a stray RUN/splits.csv
+        members = sorted((p.name for p in run.iterdir() if (p / "config.yaml").exists()), key=natural_key)
+        raise ToonlabError(f"{str(run)!r} holds several runs ({', '.join(members)}); --robustness evaluates one "
+                           f"run at a time. Pass a member folder, e.g. `toonlab eval {run / members[0]} --robustness`.")
     _, prepared, runtime, split = load_for_eval(run, data, split=split, data_options=data_options)
     rows = prepared.splits[split]
     if len(rows) == 0:

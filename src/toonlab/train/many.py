@@ -37,11 +37,11 @@ def train_many(cfg: ExperimentConfig, out: Path, runtime: Runtime, *, resume: bo
     """Train every fold or repeat into ``out/<member>`` and write the summary to ``out/metrics.json``."""
     from toonlab.train.run import train_prepared
 
-    kind = _kind(cfg)
-    save_config(cfg, out / CONFIG_FILE)
+    kind = run_kind(cfg)
     data = prepare_data(cfg.data, seed=cfg.train.seed, progress=ProgressBar("cache", enabled=cfg.train.progress))
     base_splits = data.splits
     folds = _folds(cfg, data) if kind == "folds" else None
+    save_config(cfg, out / CONFIG_FILE)  # only now: a bad --folds must not leave a run that needs --resume
     results: dict[str, dict[str, Any]] = {}
     members = member_configs(cfg)
     for i, (name, member) in enumerate(members):
@@ -62,7 +62,7 @@ def train_many(cfg: ExperimentConfig, out: Path, runtime: Runtime, *, resume: bo
 def member_configs(cfg: ExperimentConfig) -> list[tuple[str, ExperimentConfig]]:
     """``[(folder name, config)]``: one per fold (``fold-1`` …) or per seed (``seed-S`` …)."""
     out = []
-    if _kind(cfg) == "folds":
+    if run_kind(cfg) == "folds":
         for k in range(1, cfg.data.folds + 1):
             member = copy.deepcopy(cfg)
             member.data.folds = 0
@@ -75,7 +75,8 @@ def member_configs(cfg: ExperimentConfig) -> list[tuple[str, ExperimentConfig]]:
     return out
 
 
-def _kind(cfg: ExperimentConfig) -> str:
+def run_kind(cfg: ExperimentConfig) -> str:
+    """``"folds"`` or ``"repeats"``; ToonlabError for a bad repeat count or both at once."""
     folds, repeats = cfg.data.folds, cfg.train.repeats
     if not isinstance(repeats, int) or repeats < 1:
         raise ToonlabError(f"train.repeats (--repeats) must be a whole number >= 1. Received: {repeats!r}")

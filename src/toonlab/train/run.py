@@ -137,8 +137,11 @@ def check_config(cfg: ExperimentConfig) -> None:
     from toonlab.train.optim import SCHEDULES
     from toonlab.train.state import FitOptions
 
+    from toonlab.train.many import run_kind
+
     check_model_config(cfg.model)
     check_augment_config(cfg.augment)
+    run_kind(cfg)
     FitOptions.from_config(cfg)
     if cfg.train.schedule not in SCHEDULES:
         raise ToonlabError(f"train.schedule must be one of {', '.join(SCHEDULES)}. Received: {cfg.train.schedule!r}")

@@ -147,6 +147,22 @@ def select_tasks(available: list[str], requested: list[str] | None) -> list[str]
     return list(requested)
 
 
+def check_regression(regression: list[str], fields: list[str], *, what: str) -> None:
+    """DataError unless every ``--regression`` name is one of ``fields`` (a typo would silently train
+    the task as classification, one class per distinct number).
+
+    Example:
+        >>> check_regression(["age"], ["age", "sex"], what="column")
+    """
+    for name in regression:
+        if name not in fields:
+            close = difflib.get_close_matches(name, fields, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise DataError(f"--regression (data.regression) names {what} {name!r}, which this data does not have."
+                            f"{hint} Valid {what}s: {', '.join(fields) or '(none)'}. "
+                            f"Received: regression={','.join(regression)!r}")
+
+
 def find_files(root: Path) -> list[str]:
     """Relative paths (forward slashes, sorted) of every file under ``root``; hidden files and folders skipped."""
     found = []

@@ -11,8 +11,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-from toonlab.data.samples import LabelSet, Sample, Skipped, TaskSpec
-from toonlab.data.sources.base import SOURCES, SourceOptions, find_files, is_image_name, select_tasks
+from toonlab.data.samples import CLASSIFICATION, REGRESSION, LabelSet, Sample, Skipped, TaskSpec
+from toonlab.data.sources.base import (SOURCES, SourceOptions, check_regression, find_files, is_image_name,
+                                       select_tasks)
 from toonlab.errors import DataError
 
 HIDDEN_FILE = "hidden.csv"
@@ -26,8 +27,10 @@ def cartoonset(root: Path, *, tasks: list[str] | None, options: SourceOptions | 
     """CartoonSet 10k/100k layout (flat or ``0/``..``9/``) and ``toonlab synth`` output.
 
     Every ``.png`` is an image; a sidecar is the same name with ``.csv``. Other image files
-    (``.jpg`` ...) are reported as skipped because this layout has no labels for them.
+    (``.jpg`` ...) are reported as skipped because this layout has no labels for them. A task
+    named in ``options.regression`` is trained on its index as a number (ordered variants).
     """
+    regression = list(options.regression) if options else []
     files = find_files(root)
     rels = [r for r in files if r.lower().endswith(".png")]
     others = [r for r in files if is_image_name(r) and not r.lower().endswith(".png")]
@@ -41,6 +44,8 @@ def cartoonset(root: Path, *, tasks: list[str] | None, options: SourceOptions | 
             parsed[rel] = result
     # With no readable sidecar at all, report every image as skipped instead of 'unknown task'.
     chosen = select_tasks(_attribute_order(parsed.values()), tasks) if parsed else []
+    if parsed:
+        check_regression(regression, _attribute_order(parsed.values()), what="attribute")
     counts = {name: _majority_count(parsed.values(), name) for name in chosen}
     hidden = read_hidden(root)
     samples = []
@@ -49,9 +54,10 @@ def cartoonset(root: Path, *, tasks: list[str] | None, options: SourceOptions | 
         if problem:
             skipped.append(Skipped(str(root / rel), problem))
         else:
-            labels = {name: attrs[name][0] for name in chosen}
+            labels = {name: float(attrs[name][0]) if name in regression else attrs[name][0] for name in chosen}
             samples.append(Sample(root / rel, labels, hidden=hidden.get(rel, frozenset())))
-    specs = {n: TaskSpec(n, "classification", tuple(str(i) for i in range(counts[n]))) for n in chosen}
+    specs = {n: TaskSpec(n, REGRESSION) if n in regression else TaskSpec(n, CLASSIFICATION, _index_names(counts[n]))
+             for n in chosen}
     skipped.sort(key=lambda s: Path(s.path).as_posix())
     return LabelSet(samples, specs, skipped, found=len(rels) + len(others))
 
@@ -72,6 +78,10 @@ def read_hidden(root: Path) -> dict[str, frozenset[str]]:
                 raise DataError(f"{str(path)!r} line {number}: expected 2 fields 'file,attribute'. Received: {row!r}")
             hidden.setdefault(row[0].strip(), set()).add(row[1].strip())
     return {k: frozenset(v) for k, v in hidden.items()}
+
+
+def _index_names(count: int) -> tuple[str, ...]:
+    return tuple(str(i) for i in range(count))
 
 
 def _read_sidecar(png: Path, wanted: list[str] | None) -> Parsed | str:

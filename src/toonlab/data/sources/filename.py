@@ -19,7 +19,8 @@ from pathlib import Path, PurePosixPath
 from toonlab.data.converters import apply_converters, check_converters
 from toonlab.data.encode import Record, encode_records
 from toonlab.data.samples import LabelSet, Skipped
-from toonlab.data.sources.base import SOURCES, SourceOptions, find_files, is_image_name, select_tasks
+from toonlab.data.sources.base import (SOURCES, SourceOptions, check_regression, find_files, is_image_name,
+                                       select_tasks)
 from toonlab.errors import DataError
 
 # Age group (p3, nu, ...), drawing id + author letter, age as years.months, subject letter; any folder.
@@ -46,6 +47,7 @@ def filename(root: Path, *, tasks: list[str] | None, options: SourceOptions | No
     group = options.group if options.group in names else ""
     chosen = select_tasks([n for n in names if tasks is not None or n != group], tasks)
     check_converters(options.converters, names, what="regex group")
+    check_regression(options.regression, names, what="regex group")
     records: list[Record] = []
     skipped: list[Skipped] = []
     for rel in find_files(root):

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from toonlab.data.encode import Record, encode_records
 from toonlab.data.samples import LabelSet, Skipped
-from toonlab.data.sources.base import SOURCES, SourceOptions, find_files, is_image_name
+from toonlab.data.sources.base import SOURCES, SourceOptions, check_regression, find_files, is_image_name
 
 CLASS_TASK = "class"
 
@@ -34,6 +34,7 @@ def folders(root: Path, *, tasks: list[str] | None, options: SourceOptions | Non
     """
     options = options or SourceOptions()
     levels = None if tasks is None or tasks == [CLASS_TASK] else list(tasks)
+    check_regression(options.regression, levels or [CLASS_TASK], what="task")
     records: list[Record] = []
     skipped: list[Skipped] = []
     for rel in find_files(root):

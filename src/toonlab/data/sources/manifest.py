@@ -20,7 +20,8 @@ from pathlib import Path
 from toonlab.data.converters import apply_converters, check_converters
 from toonlab.data.encode import Record, encode_records
 from toonlab.data.samples import LabelSet, Skipped
-from toonlab.data.sources.base import IMAGE_SUFFIXES, SOURCES, SourceOptions, find_files, is_image_name, select_tasks
+from toonlab.data.sources.base import (IMAGE_SUFFIXES, SOURCES, SourceOptions, check_regression, find_files,
+                                       is_image_name, select_tasks)
 from toonlab.errors import DataError
 
 Row = tuple[int, list[str]]  # (line number, stripped fields)
@@ -52,6 +53,7 @@ def manifest(root: Path, *, tasks: list[str] | None, options: SourceOptions | No
         raise DataError(f"{path.name!r} has no label columns besides {file_col!r}. Add one column per task "
                         f"(e.g. 'file,age,sex'). Received columns: {', '.join(header)}")
     check_converters(options.converters, columns, what="column")
+    check_regression(options.regression, columns, what="column")
     records, skipped, listed = _read_rows(root, path.name, header, rows, options, group)
     skipped += [Skipped(str(root / rel), f"not listed in {path.name}")
                 for rel in find_files(root) if is_image_name(rel) and rel not in listed]
