@@ -60,7 +60,9 @@ class DataConfig:
     folds: int = _f(0, "k-fold cross-validation: train K models, each tested on one fold; 0 = one train/val/test split.")
     duplicates: str = _f("report", "Exact/near-duplicate images across splits: 'report', 'group' (keep copies in "
                          "one split) or 'drop' (keep one copy).")
-    duplicate_distance: int = _f(4, "Perceptual-hash bits two images may differ by and still count as near-duplicates.")
+    duplicate_distance: float = _f(4.0, "Near-duplicates: largest root-mean-square difference, in grey levels (0-255), of "
+                                   "two images' 8x8 colour thumbnails; their 32x32 thumbnails must also agree within 40 "
+                                   "levels everywhere.")
     cache_dir: str = _f("", "Image cache folder; '' = $TOONLAB_CACHE or ~/.cache/toonlab.")
     workers: int = _f(0, "Processes for decoding images into the cache; 0 = one per CPU core.")
 

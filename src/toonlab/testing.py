@@ -40,3 +40,23 @@ def _disc(size: int, color: tuple[int, int, int], radius: float) -> Image.Image:
     r, c = radius * size, size / 2
     ImageDraw.Draw(img).ellipse((c - r, c - r, c + r, c + r), fill=(*color, 255))
     return img
+
+
+def shapes_image(path: str | Path, seed: int, size: int = 48) -> Path:
+    """A distinct image at ``path`` (a few random ellipses and boxes on a random background), saved by suffix.
+
+    Different seeds give clearly different images, so tests of duplicates and groups are not
+    confused by accidental look-alikes.
+    """
+    rng = np.random.default_rng(seed)
+    im = Image.new("RGB", (size, size), tuple(int(v) for v in rng.integers(0, 256, 3)))
+    draw = ImageDraw.Draw(im)
+    for _ in range(4):
+        x, y = (int(v) for v in rng.integers(0, size, 2))
+        w, h = (int(v) for v in rng.integers(size // 6, size // 2, 2))
+        fill = tuple(int(v) for v in rng.integers(0, 256, 3))
+        (draw.ellipse if rng.random() < 0.5 else draw.rectangle)((x, y, x + w, y + h), fill=fill)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im.save(path)
+    return path

@@ -129,3 +129,15 @@ def test_grayscale_cache_has_equal_channels_and_its_own_key(tmp_path):
     assert grey.key != colour.key
     assert (grey.images[0, ..., 0] == grey.images[0, ..., 1]).all() and (grey.images[0, ..., 1] == grey.images[0, ..., 2]).all()
     assert not (colour.images[0, ..., 0] == colour.images[0, ..., 1]).all()
+
+
+def test_reduced_size_jpeg_decode_is_not_shifted(tmp_path):
+    from toonlab.data.cache import decode_image
+
+    picture = np.zeros((205, 205, 3), np.uint8)
+    picture[:, (np.arange(205) // 16) % 2 == 1] = 255  # sharp stripes: a shift shows at once
+    path = tmp_path / "odd.jpg"
+    Image.fromarray(picture).save(path, quality=95)
+    reference = np.asarray(Image.fromarray(picture).resize((32, 32), Image.Resampling.LANCZOS), dtype=int)
+    # Decoded at 1/4 scale (52 px, the last column a quarter covered); without the box the error is 93.
+    assert np.abs(decode_image(path, 32, (255, 255, 255)).astype(int) - reference).max() <= 10

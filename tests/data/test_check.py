@@ -12,12 +12,12 @@ import struct
 import zlib
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
 import toonlab.data.cache as cache_mod
 from toonlab.cli import main
+from toonlab.testing import shapes_image
 from toonlab.testing import make_toy_cartoonset
 
 FAST = ["--image-size", "16", "--data.workers=1", "-q"]
@@ -48,18 +48,7 @@ def bomb_png(width: int = 40000, height: int = 40000) -> bytes:
 
 
 def shapes(path: Path, seed: int, size: int = 48) -> Path:
-    """A distinct image (a few random ellipses and boxes on a random background); saved by suffix."""
-    rng = np.random.default_rng(seed)
-    im = Image.new("RGB", (size, size), tuple(int(v) for v in rng.integers(0, 256, 3)))
-    draw = ImageDraw.Draw(im)
-    for _ in range(4):
-        x, y = (int(v) for v in rng.integers(0, size, 2))
-        w, h = (int(v) for v in rng.integers(size // 6, size // 2, 2))
-        fill = tuple(int(v) for v in rng.integers(0, 256, 3))
-        (draw.ellipse if rng.random() < 0.5 else draw.rectangle)((x, y, x + w, y + h), fill=fill)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    im.save(path)
-    return path
+    return shapes_image(path, seed, size)
 
 
 def unreadable(path: Path, monkeypatch) -> None:

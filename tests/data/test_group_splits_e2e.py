@@ -9,32 +9,21 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from toonlab.cli import main
+from toonlab.testing import shapes_image
 
 TINY = ["--epochs", "1", "--image-size", "16", "--batch-size", "16", "--model.widths=[8]", "--model.head_width=16",
         "--no-progress", "-q", "--data.workers=1", "--eval.plots=false", "--train.precision=fp32"]
 
 
 def shapes(path: Path, seed: int, size: int = 48) -> Path:
-    """A distinct image (a few random ellipses and boxes on a random background); format from the suffix."""
-    rng = np.random.default_rng(seed)
-    im = Image.new("RGB", (size, size), tuple(int(v) for v in rng.integers(0, 256, 3)))
-    draw = ImageDraw.Draw(im)
-    for _ in range(4):
-        x, y = (int(v) for v in rng.integers(0, size, 2))
-        w, h = (int(v) for v in rng.integers(size // 6, size // 2, 2))
-        fill = tuple(int(v) for v in rng.integers(0, 256, 3))
-        (draw.ellipse if rng.random() < 0.5 else draw.rectangle)((x, y, x + w, y + h), fill=fill)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    im.save(path)
-    return path
+    return shapes_image(path, seed, size)
 
 
 def near_copy(src: Path, dst: Path) -> None:
-    """``src`` resized and re-saved as JPEG (its perceptual hash stays within a bit or two)."""
+    """``src`` resized and re-saved as JPEG: a near-duplicate (close 8x8 fingerprint, 32x32 thumbnail within 40 levels)."""
     with Image.open(src) as im:
         im.resize((40, 40), Image.Resampling.BICUBIC).save(dst, quality=95)
 

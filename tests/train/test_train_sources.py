@@ -9,10 +9,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
-from PIL import Image, ImageDraw
 
 from toonlab.cli import main
+from toonlab.testing import shapes_image
 from toonlab.data.sources.filename import DRAWINGS_PATTERN
 
 TINY = ["--epochs", "1", "--image-size", "16", "--batch-size", "16", "--model.widths=[8]", "--model.head_width=16",
@@ -20,18 +19,7 @@ TINY = ["--epochs", "1", "--image-size", "16", "--batch-size", "16", "--model.wi
 
 
 def shapes(path: Path, seed: int, size: int = 32) -> Path:
-    """A distinct image (a few random ellipses and boxes on a random background); format from the suffix."""
-    rng = np.random.default_rng(seed)
-    im = Image.new("RGB", (size, size), tuple(int(v) for v in rng.integers(0, 256, 3)))
-    draw = ImageDraw.Draw(im)
-    for _ in range(4):
-        x, y = (int(v) for v in rng.integers(0, size, 2))
-        w, h = (int(v) for v in rng.integers(size // 6, size // 2, 2))
-        fill = tuple(int(v) for v in rng.integers(0, 256, 3))
-        (draw.ellipse if rng.random() < 0.5 else draw.rectangle)((x, y, x + w, y + h), fill=fill)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    im.save(path)
-    return path
+    return shapes_image(path, seed, size)
 
 
 def train(capsys, data: Path, run: Path, *options: str) -> dict:

@@ -30,7 +30,7 @@ from PIL import Image, ImageColor
 from toonlab.data.samples import Skipped
 from toonlab.errors import DataError
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: reduced-size JPEG decodes resize only the covered area
 RESAMPLE = Image.Resampling.LANCZOS
 
 
@@ -129,7 +129,9 @@ def decode_image(path: str | Path, size: int, rgb: tuple[int, int, int], graysca
     """One image as a ``(size, size, 3)`` uint8 array: alpha composited onto ``rgb``, stretched to square;
     with ``grayscale`` converted to grey (ITU-R 601 luma) and stored in all three channels."""
     with Image.open(path) as im:
-        im.draft("RGB", (size, size))  # JPEG only: decode at a reduced scale that is still >= size
+        full = im.size
+        im.draft("RGB", (size, size))  # JPEG only: decode at a reduced scale 1/2^k that is still >= size
+        box = _draft_box(full, im.size)
         if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info:
             rgba = im if im.mode == "RGBA" else im.convert("RGBA")
             flat = Image.new("RGB", rgba.size, rgb)
@@ -139,7 +141,16 @@ def decode_image(path: str | Path, size: int, rgb: tuple[int, int, int], graysca
     if grayscale:
         flat = flat.convert("L").convert("RGB")
     # Lanczos after a box reduction to within 2x of the target: Pillow's thumbnail() default, half the cost.
-    return np.asarray(flat.resize((size, size), RESAMPLE, reducing_gap=2.0), dtype=np.uint8)
+    return np.asarray(flat.resize((size, size), RESAMPLE, box=box, reducing_gap=2.0), dtype=np.uint8)
+
+
+def _draft_box(full: tuple[int, int], reduced: tuple[int, int]) -> tuple[float, float, float, float]:
+    """The part of a draft-decoded image that holds the picture: a 205 px JPEG at scale 1/2 decodes to
+    103 px whose last column is only half covered, so resizing all 103 would shift the picture."""
+    for scale in (1, 2, 4, 8):
+        if all(-(-f // scale) == r for f, r in zip(full, reduced)):
+            return (0.0, 0.0, full[0] / scale, full[1] / scale)
+    return (0.0, 0.0, float(reduced[0]), float(reduced[1]))
 
 
 def failure_reason(path: str | Path, error: BaseException) -> str:

@@ -95,7 +95,7 @@ def _describe(task: dict[str, Any]) -> str:
 
 def _duplicates_text(dup: dict[str, Any]) -> str:
     if not dup.get("clusters"):
-        return "duplicates: none found (exact or near, perceptual hash)"
+        return "duplicates: none found (identical pixels, or near: 8x8 fingerprints within data.duplicate_distance and 32x32 thumbnails within 40 levels)"
     lines = [f"duplicates: {dup['clusters']} clusters of exact/near-duplicate images ({dup['images']} images); "
              f"{len(dup['cross_split'])} straddle the splits. Use --duplicates group (keep each cluster in one "
              "split) or --duplicates drop (keep one copy)."]

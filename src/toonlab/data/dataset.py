@@ -88,7 +88,7 @@ def prepare_data(
     rows = np.flatnonzero(ok)
     skipped = list(labelset.skipped) + list(cache.failures)
     images = _usable_rows(cache.images, rows)
-    clusters = find_duplicates(images, max_distance=cfg.duplicate_distance)
+    clusters = find_duplicates(images, max_rms=cfg.duplicate_distance)
     if cfg.duplicates == "drop" and clusters:
         rows, images, skipped = _drop_duplicates(labelset, rows, images, clusters, skipped, Path(cfg.path))
         clusters = []

@@ -1,25 +1,39 @@
 """Exact and near-duplicate images in the decoded image cache, and what to do about them.
 
-Near-duplicates are found with a DCT perceptual hash (pHash): each image is turned to
-grey, area-averaged to 32x32, and the 63 lowest non-DC frequencies of its 2-D DCT are
-compared with their median, one bit each. Small rescales and JPEG-like noise move few
-bits; a flip or a recolour is a different image. The hash ignores overall brightness,
-so images without structure (flat colour) hash to (nearly) 0; such low-information hashes (fewer
-than ``MIN_BITS`` set bits) only match by identical pixels, never as near-duplicates.
+Near-duplicates take two tests. The candidate test compares fingerprints: each image's
+8x8 colour thumbnail (area averages, 0-255), 192 numbers, an "average hash" kept as real
+numbers rather than cut to bits. A pair is a candidate when the root-mean-square difference
+of the fingerprints (L2 / sqrt(192), in grey levels) is at most ``max_rms`` (``DEFAULT_RMS`` =
+4). The verification test compares 32x32 colour thumbnails: no pixel may differ by more than
+``max_pixel_diff`` (``MAX_PIXEL_DIFF`` = 40) levels. Identical pixels (equal BLAKE2b digests)
+are duplicates with no test. Duplicate pairs are joined into clusters (connected
+components), so A~B and B~C put A, B and C in one cluster.
 
-A close hash alone is not enough for drawings: cartoon faces share one layout, and on 10,000
-built-in faces 217,000 pairs lie within 4 bits although none is a copy. So every hash
-candidate is verified on 32x32 colour thumbnails: no pixel may differ by more than
-``max_pixel_diff`` levels (of 255). A resized or re-encoded copy stays within a few levels;
-two faces that differ only in eye colour differ by 50+ levels where the eyes are.
-Two images are duplicates when they pass both tests or their pixels are identical, and
-duplicate pairs are joined into clusters (connected components), so A~B and B~C put
-A, B and C in one cluster.
+Why not a perceptual hash (pHash, the 63 low DCT frequencies of the grey image as bits):
+cartoon faces share one layout, so on 10,000 different built-in faces (128 px cache) 217,000
+pairs lie within 4 bits, and real copies are missed: a 256 px face re-saved as JPEG after
+resizing to 200 px (q80) or 128 px (q70) is 5-17 bits from its original. Those copies are
+within RMS 0.4-1.0 of their originals; resized (x0.6-x1) JPEG (q75-80) copies of 128-256 px
+faces and drawings measured within RMS 3. Among the 10,000 different faces, 63 pairs are
+within RMS 4 (803 within 6), so candidates stay few; the closest is at 1.4, which is why
+candidates are verified. Flat images need no special case: two flat colours are their
+colour difference apart.
 
-Comparing hashes is all-pairs: O(N^2 / 2) XOR + popcount, done in blocks of
-``block x block`` with ``np.bitwise_count`` (memory O(block^2)); about 50 M pairs for
-10k images. Hashing is O(N * S^2) and streams the cache in chunks, so a memmap of any
-size is never loaded whole.
+Why 40 levels: copies of 256 px faces stay within 32 on the 32x32 thumbnails, but sharp
+lines drawn at 128 px move more when resized: copies shrunk by 0.75 and saved as JPEG q75
+reach 45-57 (about 90% within 40, 65% within 32). Different faces are further apart: the 803
+pairs within RMS 6 all differ by 50 or more somewhere. A patch of colour 80 levels off is
+never a duplicate, another eye colour rarely (1 face in 30 within 40); a change only to thin
+lines (another eyebrow shape, eyelashes) can move a 32x32 thumbnail no more than
+re-encoding does, so faces that differ only in such a detail may be called near-duplicates.
+(Cache version 1 decoded JPEG copies with an odd side shifted by part of a pixel, which pushed
+them past 40; since cache version 2 the reduced-size decode is resized from its covered area.)
+
+Cost: fingerprints, thumbnails and exact keys are O(N * S^2) and stream the cache in
+chunks (a memmap is never loaded whole); the thumbnails are kept (3 KB per image).
+Comparing fingerprints is all-pairs, O(N^2 / 2 * 192) multiply-adds as float32 matrix
+products of ``block x block`` tiles (memory O(block^2)); for 10,000 images (50 M pairs)
+that is about half a second.
 
 What to do with clusters is the ``--duplicates`` mode: ``report`` lists clusters that
 straddle splits (``cross_split``), ``group`` makes every cluster one split group
@@ -36,6 +50,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 
 import numpy as np
 
@@ -43,13 +58,11 @@ from toonlab.data.splits import group_ids
 from toonlab.errors import DataError
 
 DUPLICATE_MODES = ("report", "group", "drop")
-HASH_SIDE = 32  # images are area-averaged to HASH_SIDE x HASH_SIDE before the DCT
-LOW = 8  # the LOW x LOW lowest frequencies make the hash (DC excluded: 63 bits)
-_GREY = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-THUMB_SIDE = 32  # thumbnails that verify hash candidates
-MAX_PIXEL_DIFF = 32  # levels a thumbnail pixel of a near-duplicate may differ by
-MIN_BITS = 8  # hashes with fewer set bits carry too little structure to call two images near-duplicates
-_TIE = 0.01  # grey levels; coefficients this close to the median give bit 0 (float32 noise is ~1e-3)
+THUMB_SIDE = 32  # thumbnails that verify near-duplicate candidates
+PRINT_SIDE = 8  # fingerprints are PRINT_SIDE x PRINT_SIDE colour thumbnails (192 values)
+DEFAULT_RMS = 4.0  # grey levels (RMS over the fingerprint); resized / re-encoded copies are within 3
+MAX_PIXEL_DIFF = 40  # levels a 32x32 thumbnail pixel of a near-duplicate may differ by
+_RECHECK = 16384  # candidate pairs re-measured at a time
 
 
 def check_mode(mode: str) -> str:
@@ -69,27 +82,6 @@ def check_mode(mode: str) -> str:
     )
 
 
-def perceptual_hashes(images: np.ndarray, *, batch: int = 512) -> np.ndarray:
-    """A 64-bit DCT pHash per image (bit 63 is always 0), read ``batch`` images at a time.
-
-    Args:
-        images: uint8 array (N, H, W, 3) or (N, H, W); a memmap is read in chunks.
-        batch: images per chunk (memory is about ``batch * H * W * 16`` bytes).
-
-    Returns:
-        uint64 array of N hashes; compare them with ``np.bitwise_count(a ^ b)``.
-
-    Example:
-        >>> perceptual_hashes(np.zeros((2, 40, 40, 3), np.uint8)).tolist()
-        [0, 0]
-    """
-    _check_images(images)
-    rows = _projection(images.shape[1])
-    cols = rows if images.shape[2] == images.shape[1] else _projection(images.shape[2])
-    chunks = [_hash_chunk(images[i : i + batch], rows, cols) for i in range(0, len(images), batch)]
-    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint64)
-
-
 def exact_keys(images: np.ndarray) -> np.ndarray:
     """A content digest per image (hex BLAKE2b of its pixels): identical pixels give identical keys.
 
@@ -103,70 +95,115 @@ def exact_keys(images: np.ndarray) -> np.ndarray:
     return np.array(digests, dtype="U32")
 
 
+def fingerprints(images: np.ndarray, *, batch: int = 512) -> np.ndarray:
+    """Each image's 8x8 colour thumbnail (area averages, 0-255) as a float32 row of 192 values.
+
+    The 4x4 block means of the 32x32 ``thumbnails``, so a memmap is read ``batch`` images at a time.
+
+    Example:
+        >>> images = np.zeros((2, 40, 40, 3), np.uint8); images[1, :20] = 200  # top half light
+        >>> prints = fingerprints(images)
+        >>> prints.shape, prints.dtype, prints[1].reshape(8, 8, 3)[[0, 7], 0].tolist()
+        ((2, 192), dtype('float32'), [[200.0, 200.0, 200.0], [0.0, 0.0, 0.0]])
+    """
+    return _fingerprints_of(thumbnails(images, batch=batch))
+
+
 def find_duplicates(
-    images: np.ndarray, *, max_distance: int = 4, block: int = 256, max_pixel_diff: int = MAX_PIXEL_DIFF,
+    images: np.ndarray, *, max_rms: float = DEFAULT_RMS, max_pixel_diff: int = MAX_PIXEL_DIFF, block: int = 1024,
 ) -> list[np.ndarray]:
-    """Clusters of duplicate images: pHash within ``max_distance`` bits, or identical pixels.
+    """Clusters of duplicate images: near-duplicates (fingerprint and thumbnail agree) or identical pixels.
 
     Args:
-        images: uint8 image cache (N, H, W, 3).
-        max_distance: Hamming distance in bits that still counts as a near-duplicate (0 = same hash).
-        block: hashes compared per block side; time is O(N^2), memory O(block^2).
+        images: uint8 image cache (N, H, W, 3); a memmap is read in chunks.
+        max_rms: largest root-mean-square difference, in grey levels (0-255), of two images'
+            ``fingerprints`` (8x8 colour thumbnails) for the pair to be a near-duplicate candidate.
         max_pixel_diff: largest difference (0-255) of any 32x32 thumbnail pixel of a near-duplicate pair.
+        block: fingerprints compared per block side; time is O(N^2), memory O(block^2).
 
     Returns:
         Clusters (connected components of the duplicate pairs), each a sorted int64 array of at
         least two row indices, ordered by their first row.
 
+    Raises:
+        DataError: ``max_rms`` is not a finite number >= 0.
+
     Example:
         >>> flat = np.zeros((3, 16, 16, 3), np.uint8); flat[2] = 9
-        >>> find_duplicates(flat)  # flat images match only when their pixels are identical
+        >>> find_duplicates(flat)  # two flat images 9 levels apart are different images
         [array([0, 1])]
     """
-    _check_distance(max_distance)
-    hashes = perceptual_hashes(images)
-    informative = np.flatnonzero(np.bitwise_count(hashes) >= MIN_BITS)
-    first, second = near_pairs(hashes[informative], max_distance=max_distance, block=block)
-    first, second = informative[first], informative[second]
+    _check_rms(max_rms)
+    thumbs = thumbnails(images)
+    first, second = near_pairs(_fingerprints_of(thumbs), max_rms=max_rms, block=block)
     if len(first):
-        same = thumbnail_close(thumbnails(images), first, second, max_pixel_diff)
+        same = thumbnail_close(thumbs, first, second, max_pixel_diff)
         first, second = first[same], second[same]
     same_a, same_b = _equal_pairs(exact_keys(images))
     roots = _components(len(images), np.concatenate([first, same_a]), np.concatenate([second, same_b]))
     return _clusters(roots)
 
 
-def near_pairs(hashes: np.ndarray, *, max_distance: int, block: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """All pairs ``i < j`` with ``bitwise_count(hashes[i] ^ hashes[j]) <= max_distance``, as two int64 arrays.
+def near_pairs(fingerprints: np.ndarray, *, max_rms: float, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs ``i < j`` whose fingerprints differ by at most ``max_rms`` (root mean square), as two int64 arrays.
 
-    Time O(N^2 / 2), memory O(block^2): each ``block x block`` tile is XOR-ed and counted in reused buffers.
+    Squared distances come tile by tile from ``|a|^2 + |b|^2 - 2 a.b`` (one float32 matrix product
+    per ``block x block`` tile, upper triangle only): time O(N^2 d / 2), memory O(block^2). The
+    tiles keep every pair within ``max_rms`` plus a float32 rounding margin; those candidates are
+    re-measured exactly (float64 differences), so the result does not depend on ``block``.
+
+    Args:
+        fingerprints: (N, d) array, e.g. from ``fingerprints``.
+        max_rms: largest root-mean-square difference ``sqrt(sum((a - b)^2) / d)`` of a pair.
+        block: rows per tile side.
+
+    Returns:
+        ``(first, second)``: int64 row indices with ``first < second``, sorted by ``first`` then ``second``.
 
     Example:
-        >>> near_pairs(np.array([0, 1, 255], np.uint64), max_distance=1)
-        (array([0]), array([1]))
+        >>> prints = np.array([[0, 0], [3, 4], [3, 5], [100, 100]], np.float32)
+        >>> near_pairs(prints, max_rms=3.6)  # rms of (3, 4) is sqrt(25 / 2) = 3.54
+        (array([0, 1]), array([1, 2]))
     """
-    hashes = np.asarray(hashes, dtype=np.uint64)
-    buffers = (np.empty((block, block), np.uint64), np.empty((block, block), np.uint8), np.empty((block, block), bool))
+    _check_rms(max_rms)
+    prints = np.asarray(fingerprints, dtype=np.float32)
+    if prints.ndim != 2 or isinstance(block, bool) or not isinstance(block, (int, np.integer)) or block < 1:
+        raise ValueError(f"fingerprints must be 2-D and block a whole number >= 1. Received {prints.shape}, {block=!r}")
+    limit = float(max_rms) ** 2 * prints.shape[1]  # on squared L2 distances
+    first, second = _candidate_pairs(prints, limit, block)
+    keep = np.empty(len(first), dtype=bool)
+    for k in range(0, len(first), _RECHECK):  # exact: float64 differences of the float32 fingerprints
+        diff = prints[first[k : k + _RECHECK]].astype(np.float64) - prints[second[k : k + _RECHECK]]
+        keep[k : k + _RECHECK] = np.einsum("ij,ij->i", diff, diff) <= limit
+    first, second = first[keep], second[keep]
+    order = np.lexsort((second, first))
+    return first[order], second[order]
+
+
+def _candidate_pairs(prints: np.ndarray, limit: float, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` whose float32 ``|a|^2 + |b|^2 - 2 a.b`` is within ``limit`` plus a rounding margin."""
+    n = len(prints)
+    centred = prints - prints.mean(axis=0, dtype=np.float64).astype(np.float32) if n else prints  # smaller norms
+    norms = np.einsum("ij,ij->i", centred, centred)
+    # float32 rounding of the expansion is at most about 4 * dim * 2**-24 * max |a|^2 (5e-5 of it for 192 values).
+    loose = limit + 1e-4 * float(norms.max(initial=0.0)) + 1e-3
     above = ~np.tri(block, block, dtype=bool)  # strictly above the diagonal, for tiles on the diagonal
     firsts, seconds = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for start in range(0, len(hashes), block):
-        for other in range(start, len(hashes), block):
-            close = _close_tile(hashes[start : start + block], hashes[other : other + block], max_distance, buffers)
+    for start in range(0, n, block):
+        rows = centred[start : start + block]
+        for other in range(start, n, block):
+            cols = centred[other : other + block]
+            squared = rows @ cols.T
+            squared *= -2.0
+            squared += norms[start : start + len(rows), None]
+            squared += norms[None, other : other + len(cols)]  # tiny negatives from rounding count as close
+            close = squared <= loose
             if other == start:
-                close &= above[: close.shape[0], : close.shape[1]]
-            if close.any():
-                i, j = np.nonzero(close)
-                firsts.append(i + start)
-                seconds.append(j + other)
+                close &= above[: len(rows), : len(cols)]
+            i, j = np.nonzero(close)
+            firsts.append(i + start)
+            seconds.append(j + other)
     return np.concatenate(firsts).astype(np.int64), np.concatenate(seconds).astype(np.int64)
-
-
-def _close_tile(rows: np.ndarray, cols: np.ndarray, max_distance: int, buffers) -> np.ndarray:
-    """Boolean tile ``popcount(rows[i] ^ cols[j]) <= max_distance``, written into views of ``buffers``."""
-    xor, count, close = (buf[: len(rows), : len(cols)] for buf in buffers)
-    np.bitwise_xor(rows[:, None], cols[None, :], out=xor)
-    np.bitwise_count(xor, out=count)
-    return np.less_equal(count, max_distance, out=close)
 
 
 def cross_split(clusters: list[np.ndarray], splits: dict[str, np.ndarray]) -> list[dict]:
@@ -238,33 +275,21 @@ def _check_images(images: np.ndarray) -> None:
         raise ValueError(f"images must be uint8 (N, H, W, 3) or (N, H, W). Received {images.dtype} {images.shape}")
 
 
-def _check_distance(max_distance: int) -> None:
-    if not isinstance(max_distance, (int, np.integer)) or isinstance(max_distance, bool) or not 0 <= max_distance <= 64:
+def _check_rms(max_rms: float) -> None:
+    number = isinstance(max_rms, (int, float, np.integer, np.floating)) and not isinstance(max_rms, (bool, np.bool_))
+    if not number or not math.isfinite(max_rms) or max_rms < 0:
         raise DataError(
-            "duplicate_distance (data.duplicate_distance) must be a whole number of hash bits from 0 (same hash) "
-            f"to 64; 4 catches resized or re-encoded copies. Received: duplicate_distance={max_distance!r}"
+            "duplicate_distance (data.duplicate_distance) must be a finite number >= 0: the largest root-mean-square "
+            "difference, in grey levels (0-255), of two images' 8x8 colour thumbnails (0 = identical thumbnails); "
+            f"4 catches resized or re-encoded copies. Received: duplicate_distance={max_rms!r}"
         )
 
 
-def _projection(side: int) -> np.ndarray:
-    """(LOW, side) matrix: area-average ``side`` pixels to HASH_SIDE, then the LOW lowest DCT-II rows."""
-    edges = np.arange(HASH_SIDE + 1) * side / HASH_SIDE
-    pixels = np.arange(side)
-    overlap = np.minimum(edges[1:, None], pixels + 1) - np.maximum(edges[:-1, None], pixels)
-    area = np.clip(overlap, 0, None) / (side / HASH_SIDE)
-    k, x = np.arange(LOW)[:, None], np.arange(HASH_SIDE)
-    dct = np.cos(np.pi * (2 * x + 1) * k / (2 * HASH_SIDE)) * np.sqrt(2 / HASH_SIDE)
-    dct[0] /= np.sqrt(2)  # orthonormal DCT-II
-    return (dct @ area).astype(np.float32)
-
-
-def _hash_chunk(chunk: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    grey = np.asarray(chunk, dtype=np.float32)
-    if grey.ndim == 4:
-        grey = grey @ _GREY
-    low = (rows @ grey @ cols.T).reshape(len(grey), LOW * LOW)[:, 1:]  # drop DC
-    bits = low - np.median(low, axis=1, keepdims=True) > _TIE  # flat images: all bits 0, not rounding noise
-    return (bits.astype(np.uint64) << np.arange(LOW * LOW - 1, dtype=np.uint64)).sum(axis=1, dtype=np.uint64)
+def _fingerprints_of(thumbs: np.ndarray) -> np.ndarray:
+    """(N, 192) float32: 4x4 block means of (N, 32, 32, 3) thumbnails, i.e. 8x8 colour area averages."""
+    step = THUMB_SIDE // PRINT_SIDE
+    blocks = thumbs.reshape(len(thumbs), PRINT_SIDE, step, PRINT_SIDE, step, 3)
+    return blocks.mean(axis=(2, 4), dtype=np.float32).reshape(len(thumbs), PRINT_SIDE * PRINT_SIDE * 3)
 
 
 def thumbnails(images: np.ndarray, *, batch: int = 512) -> np.ndarray:
