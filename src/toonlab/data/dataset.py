@@ -86,7 +86,7 @@ def prepare_data(
     check_mode(cfg.duplicates)
     labelset, cache, ok = load_and_cache(cfg, progress=progress)
     rows = np.flatnonzero(ok)
-    skipped = list(labelset.skipped) + list(cache.failures)
+    skipped = sorted([*labelset.skipped, *cache.failures], key=lambda s: Path(s.path).as_posix())
     images = _usable_rows(cache.images, rows)
     clusters = find_duplicates(images, max_rms=cfg.duplicate_distance)
     if cfg.duplicates == "drop" and clusters:
