@@ -1,6 +1,7 @@
 """End to end through the command line: synth → train (2 epochs) → resume → eval, plus user errors."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +70,14 @@ def test_augment_preview_writes_a_png(faces, tmp_path, capsys):
                  "--augment.noise_fraction=0.1", "-q"])
     assert code == 0 and "3 training images" in capsys.readouterr().out
     assert Image.open(out).size[0] > 3 * 32
+
+
+def test_diagnose_prints_the_layer_table_and_tunes_init(tmp_path, capsys):
+    config = Path(__file__).parents[1] / "configs" / "ignet.yaml"
+    assert main(["diagnose", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "backbone.stages.0.0" in out and "|dL/dW|" in out
+    ranges = tmp_path / "ranges.yaml"
+    assert main(["diagnose", str(config), "--tune-init", "--out", str(ranges)]) == 0
+    assert "init_weight_range" in ranges.read_text()
+    assert main(["diagnose", str(config), "--band", "0.1,0.01"]) == 2

@@ -196,6 +196,40 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- diagnose --------------------------------------------------------------------------------------
+
+def _diagnose_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", help="A YAML config (e.g. configs/ignet.yaml) or a run folder (a fresh model from its config).")
+    p.add_argument("data", nargs="?", help="Data folder for the batch (default: data.path; none = random images).")
+    p.add_argument("--band", default="1e-2,1e-1", help="Healthy range of mean |dLoss/dW| per layer (seed 004), LO,HI.")
+    p.add_argument("--measure", choices=["grad", "ratio"], default="grad",
+                   help="Flag by mean |dL/dW| (seed 004) or by |dL/dW| / |W|.")
+    p.add_argument("--batch-size", type=int, default=32, help="Images in the batch.")
+    p.add_argument("--seed", type=int, help="Seed of the init and the batch (default train.seed).")
+    p.add_argument("--tune-init", action="store_true",
+                   help="Search per-layer uniform init ranges until every layer is in the band (seed 004 §5.4.2).")
+    p.add_argument("--max-rounds", type=int, default=20, help="--tune-init: search rounds at most.")
+    p.add_argument("--out", help="--tune-init: write the ranges as a YAML config snippet here.")
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    from toonlab.explain.diagnose import check_band, diagnose_run, format_diagnose
+
+    band = check_band(args.band)
+    if not args.tune_init:
+        print(format_diagnose(diagnose_run(args.source, args.data, batch_size=args.batch_size, seed=args.seed,
+                                           band=band, measure=args.measure)))
+        return 0
+    from toonlab.explain.tune_init import format_tune, tune_run, write_ranges
+
+    result = tune_run(args.source, args.data, batch_size=args.batch_size, seed=args.seed, band=band,
+                      max_rounds=args.max_rounds, measure=args.measure)
+    print(format_tune(result))
+    if args.out:
+        print(f"Ranges: {write_ranges(args.out, result.ranges, bias_ranges=result.bias_ranges)}")
+    return 0
+
+
 # --- demo ------------------------------------------------------------------------------------------
 
 def _demo_args(p: argparse.ArgumentParser) -> None:
@@ -248,6 +282,8 @@ VERBS: dict[str, tuple[Callable, Callable, str]] = {
                                     "groups and duplicates."),
     "train": (_train_args, _train, "Train one multi-head CNN (or one per task) and print the test table."),
     "eval": (_eval_args, _eval, "Recompute the per-task test table of a run from best.pt."),
+    "diagnose": (_diagnose_args, _diagnose, "Per-layer table at initialisation: shapes, receptive fields, mean |weights|, "
+                                            "|inputs|, |gradients|; flags vanishing/exploding layers; --tune-init."),
     "demo": (_demo_args, _demo, "Synth 10k faces, train all 18 attributes, print the table."),
     "augment-preview": (_preview_args, _preview, "Write a PNG grid of training images and their augmented copies."),
 }
