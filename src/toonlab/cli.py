@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     except ToonlabError as e:
         print(f"toonlab {args.verb}: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error worth a traceback
+        sys.stderr.close()
+        return 141
     except KeyboardInterrupt:
         print("Interrupted. A training run can be continued with `toonlab train ... --resume`.", file=sys.stderr)
         return 130
@@ -66,13 +69,16 @@ def _synth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="Seed; the same seed gives byte-identical files.")
     p.add_argument("--workers", type=int, default=0, help="Processes (0 = one per core).")
     p.add_argument("--overwrite", action="store_true", help="Replace a folder that holds other files.")
+    p.add_argument("--masks", action="store_true", help="Also write csX.mask.png: where each attribute is drawn "
+                   "(for `toonlab explain --score`).")
 
 
 def _synth(args: argparse.Namespace) -> int:
     from toonlab.data.synth import synthesize
 
     summary = synthesize(args.out, n=args.n, size=args.size, seed=args.seed, workers=args.workers,
-                         overwrite=args.overwrite, progress=ProgressBar("synth", enabled=not args.quiet))
+                         overwrite=args.overwrite, masks=args.masks,
+                         progress=ProgressBar("synth", enabled=not args.quiet))
     verb = "Reused" if summary.reused else "Wrote"
     print(f"{verb} {summary.n} faces at {summary.size}px in {summary.out} ({summary.seconds:.1f}s).")
     return 0

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
+from toonlab.data.masks import MASK_SUFFIX
 from toonlab.data.samples import CLASSIFICATION, REGRESSION, LabelSet, Sample, Skipped, TaskSpec
 from toonlab.data.sources.base import (SOURCES, SourceOptions, check_regression, find_files, is_image_name,
                                        select_tasks)
@@ -32,7 +33,7 @@ def cartoonset(root: Path, *, tasks: list[str] | None, options: SourceOptions | 
     """
     regression = list(options.regression) if options else []
     files = find_files(root)
-    rels = [r for r in files if r.lower().endswith(".png")]
+    rels = [r for r in files if r.lower().endswith(".png") and not r.lower().endswith(MASK_SUFFIX)]
     others = [r for r in files if is_image_name(r) and not r.lower().endswith(".png")]
     parsed: dict[str, Parsed] = {}
     skipped = [Skipped(str(root / r), "not a .png: the cartoonset layout labels only X.png via X.csv") for r in others]

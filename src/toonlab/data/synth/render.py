@@ -6,7 +6,9 @@ facial hair, glasses. The image depends on nothing but the attributes.
 Masks (``render_face(..., masks=True)``) say, per attribute, which output pixels show it: a
 pixel counts if any of its supersampled sub-pixels does. ``MASK_PARTS`` lists what each
 attribute's mask is made of (e.g. eye_color -> iris, glasses_color -> frames and lenses,
-face_shape -> the face silhouette).
+face_shape -> the face silhouette). ``REGION_PARTS`` is the tighter table behind the mask
+files of ``toonlab synth --masks`` (see ``toonlab.data.masks``): only what is drawn, so an
+attribute whose variant draws nothing has an empty region there.
 """
 
 from __future__ import annotations
@@ -48,14 +50,30 @@ MASK_PARTS: dict[str, tuple[Part | str, ...]] = {
     "glasses_color": (Part.FRAME, "lens"),  # frames and their tinted lenses
 }
 
+# Stippled areas (stubble, a buzz cut) count whole: the skin seen between the dots is part of the look.
+_STUBBLE = ("facial_hair stipple", Part.FACE)
+# The mask files' regions, for scoring explanations (documented in toonlab.data.masks): what is
+# actually drawn, so bald / no beard / no glasses give an empty region, and chin_length is the jaw
+# and chin only. An item is a Part, a named region, or a (region, Part) pair meaning their overlap.
+REGION_PARTS: dict[str, tuple[Part | str | tuple[str, Part], ...]] = {
+    **MASK_PARTS,
+    "chin_length": ("lower face",),
+    "hair": (Part.HAIR, ("hair stipple", Part.FACE)),
+    "hair_color": (Part.HAIR, ("hair stipple", Part.FACE), Part.BROW, Part.FACIAL_HAIR, _STUBBLE),
+    "facial_hair": (Part.FACIAL_HAIR, _STUBBLE),
+    "glasses": (Part.FRAME, "lens"),
+}
 
-def render_face(attrs: Mapping[str, int], size: int = 256, *, masks: bool = False):
+
+def render_face(attrs: Mapping[str, int], size: int = 256, *, masks: bool = False,
+                parts: Mapping[str, tuple] | None = None):
     """Draw one cartoon face.
 
     Args:
         attrs: all 18 attributes (name -> 0-based variant index), e.g. from ``sample_attributes``.
         size: width and height of the square image in pixels.
         masks: also return, per attribute, a boolean ``(size, size)`` array of where it is drawn.
+        parts: what each attribute's mask is made of: ``MASK_PARTS`` (the default) or ``REGION_PARTS``.
 
     Returns:
         An RGBA image with a transparent background, or ``(image, masks)`` when ``masks`` is True.
@@ -72,7 +90,7 @@ def render_face(attrs: Mapping[str, int], size: int = 256, *, masks: bool = Fals
     canvas = Canvas(size, masks=masks)
     _compose(canvas, attrs)
     image = canvas.finish()
-    return (image, _attribute_masks(canvas)) if masks else image
+    return (image, _attribute_masks(canvas, MASK_PARTS if parts is None else parts)) if masks else image
 
 
 def _compose(canvas: Canvas, attrs: Mapping[str, int]) -> None:
@@ -99,6 +117,14 @@ def _compose(canvas: Canvas, attrs: Mapping[str, int]) -> None:
     palette["lash"] = legible(palette["ink"], skin)
     for layer in layers:
         canvas.paint(layer, palette)
+    if canvas.labels is not None:
+        canvas.paint(_stipple_zones(layers), palette)
+
+
+def _stipple_zones(layers) -> tuple[Shape, ...]:
+    """Each stippled shape's whole outline as a region ("hair stipple", "facial_hair stipple")."""
+    return tuple(s._replace(kind="region", region=f"{s.part.name.lower()} stipple")
+                 for layer in layers for s in layer if s.kind == "stipple")
 
 
 @lru_cache(maxsize=None)
@@ -109,14 +135,20 @@ def _zones(face_shape: int, chin_length: int) -> tuple[Shape, ...]:
             Shape(geo.clip(outline, 0.0, -1.0, -0.6), "", kind="region", region="lower face"))
 
 
-def _attribute_masks(canvas: Canvas) -> dict[str, np.ndarray]:
+def _attribute_masks(canvas: Canvas, table: Mapping[str, tuple]) -> dict[str, np.ndarray]:
     parts, regions = canvas.part_masks(), canvas.region_masks()
     empty = np.zeros((canvas.size, canvas.size), dtype=bool)
+
+    def where(item) -> np.ndarray:
+        if isinstance(item, tuple):  # (region, part): the part's pixels inside the region
+            return regions.get(item[0], empty) & parts[item[1]]
+        return parts[item] if isinstance(item, Part) else regions.get(item, empty)
+
     out = {}
     for name in ATTRIBUTES:
         mask = empty.copy()
-        for item in MASK_PARTS[name]:
-            mask |= parts[item] if isinstance(item, Part) else regions.get(item, empty)
+        for item in table[name]:
+            mask |= where(item)
         out[name] = mask
     return out
 

@@ -5,8 +5,10 @@ Layout (the same as CartoonSet, plus two files of our own)::
     OUT/0/ ... OUT/9/   image i goes to folder i % 10
         csX.png         RGBA, transparent background
         csX.csv         one line per attribute: "face_shape", 4, 7
+        csX.mask.png    with masks=True: where each attribute is drawn (see toonlab.data.masks)
     OUT/hidden.csv      file,attribute rows: attributes that cannot be seen in that image
-    OUT/synth.json      generator version, n, size, seed, file count, complete
+    OUT/masks.json      with masks=True: the attribute of each mask bit
+    OUT/synth.json      generator version, n, size, seed, masks, file count, complete
 
 Image i's attributes come from its own generator seeded with (seed, i), so the output
 is byte-identical whatever the number of worker processes.
@@ -26,17 +28,19 @@ from pathlib import Path
 
 import numpy as np
 
+from toonlab.data.masks import MASKS_FILE, write_mask, write_mask_names
 from toonlab.data.synth.attributes import ATTRIBUTES, hidden_attributes, sample_attributes
-from toonlab.data.synth.render import MIN_SIZE, render_face
+from toonlab.data.synth.render import MIN_SIZE, REGION_PARTS, render_face
 from toonlab.errors import DataError, ToonlabError
 
 log = logging.getLogger(__name__)
 
-VERSION = "3"  # bump whenever the drawings change, so old folders are not reused as if current
+VERSION = "3"  # bump whenever the drawings (or REGION_PARTS) change, so old folders are not reused as if current
 MANIFEST = "synth.json"
 HIDDEN = "hidden.csv"
 FOLDERS = 10
 PNG_LEVEL = 1  # zlib level 1: flat-colour images compress almost as well as at 6, in half the time
+_SAME_SET = ("generator", "version", "n", "size", "seed")  # manifest keys that decide what the faces are
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class SynthSummary:
     seed: int
     seconds: float
     reused: bool
+    masks: bool = False  # the folder has region masks (a reused folder may have them though not asked for)
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,8 @@ class Item:
 
 
 def synthesize(out: str | Path, *, n: int = 10000, size: int = 256, seed: int = 0, workers: int = 0,
-               overwrite: bool = False, progress: Callable[[int, int], None] | None = None) -> SynthSummary:
+               overwrite: bool = False, masks: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> SynthSummary:
     """Draw ``n`` cartoon faces into ``out`` in CartoonSet's format.
 
     Args:
@@ -71,6 +77,9 @@ def synthesize(out: str | Path, *, n: int = 10000, size: int = 256, seed: int = 
         seed: the same seed gives byte-identical files.
         workers: processes to draw with; 0 = one per CPU core.
         overwrite: replace the generated files of a different set already in ``out``.
+        masks: also write ``csX.mask.png`` beside each image and ``masks.json``: where each
+            attribute is drawn (``toonlab.data.masks``). A set without masks is redrawn when
+            masks are asked for; a set with masks is reused when they are not.
         progress: called as ``progress(done, total)`` while drawing.
 
     Returns:
@@ -85,11 +94,12 @@ def synthesize(out: str | Path, *, n: int = 10000, size: int = 256, seed: int = 
     _check_options(n, size, seed, workers)
     folder, start = Path(out).expanduser(), time.perf_counter()
     manifest = {"generator": "toonlab synth", "version": VERSION, "n": n, "size": size, "seed": seed,
-                "files": 2 * n}
+                "masks": bool(masks), "files": _file_count(n, masks)}
     state = _folder_state(folder, manifest)
     if state == "same":
         log.info("Reusing the %d faces already in %s", n, folder)
-        return SynthSummary(folder, n, size, seed, time.perf_counter() - start, reused=True)
+        has_masks = bool((_read_manifest(folder) or {}).get("masks"))
+        return SynthSummary(folder, n, size, seed, time.perf_counter() - start, reused=True, masks=has_masks)
     if state == "other" and not overwrite:
         raise DataError(_occupied_message(folder))
     _remove_generated(folder)
@@ -97,12 +107,19 @@ def synthesize(out: str | Path, *, n: int = 10000, size: int = 256, seed: int = 
     for d in range(FOLDERS):
         (folder / str(d)).mkdir(parents=True, exist_ok=True)
     _write_json(folder / MANIFEST, {**manifest, "complete": False})
-    _render_all(folder, items, size, workers or os.cpu_count() or 1, progress)
+    _render_all(folder, items, size, bool(masks), workers or os.cpu_count() or 1, progress)
     _write_hidden(folder / HIDDEN, items)
+    if masks:
+        write_mask_names(folder, list(ATTRIBUTES), size)
     _write_json(folder / MANIFEST, {**manifest, "complete": True})
     seconds = time.perf_counter() - start
     log.debug("Wrote %d faces of %d px to %s in %.1f s", n, size, folder, seconds)
-    return SynthSummary(folder, n, size, seed, seconds, reused=False)
+    return SynthSummary(folder, n, size, seed, seconds, reused=False, masks=bool(masks))
+
+
+def _file_count(n: int, masks: bool) -> int:
+    """Files in the ten sub-folders: csX.png and csX.csv, plus csX.mask.png with masks."""
+    return (3 if masks else 2) * n
 
 
 def _check_options(n: int, size: int, seed: int, workers: int) -> None:
@@ -140,13 +157,13 @@ def attribute_csv(attrs: dict[str, int]) -> str:
     return "".join(f'"{name}", {attrs[name]}, {count}\n' for name, count in ATTRIBUTES.items())
 
 
-def _render_all(folder: Path, items: list[Item], size: int, workers: int,
+def _render_all(folder: Path, items: list[Item], size: int, masks: bool, workers: int,
                 progress: Callable[[int, int], None] | None) -> None:
     """Draw and save every item, in ``workers`` processes over chunks of indices."""
     report = progress or (lambda done, total: None)
     report(0, len(items))
     per_chunk = max(4, min(64, len(items) // (workers * 8) or 1))
-    chunks = [(str(folder), size, items[i:i + per_chunk]) for i in range(0, len(items), per_chunk)]
+    chunks = [(str(folder), size, masks, items[i:i + per_chunk]) for i in range(0, len(items), per_chunk)]
     done = 0
     if workers == 1 or len(chunks) == 1:
         for chunk in chunks:
@@ -162,11 +179,16 @@ def _render_all(folder: Path, items: list[Item], size: int, workers: int,
             report(done, len(items))
 
 
-def _render_chunk(job: tuple[str, int, list[Item]]) -> int:
-    folder, size, items = job
+def _render_chunk(job: tuple[str, int, bool, list[Item]]) -> int:
+    folder, size, masks, items = job
     for item in items:
         path = Path(folder) / item.rel
-        render_face(item.attrs, size).save(path, "PNG", compress_level=PNG_LEVEL)
+        if masks:
+            image, regions = render_face(item.attrs, size, masks=True, parts=REGION_PARTS)
+            write_mask(path, regions, list(ATTRIBUTES))
+        else:
+            image = render_face(item.attrs, size)
+        image.save(path, "PNG", compress_level=PNG_LEVEL)
         path.with_suffix(".csv").write_text(attribute_csv(item.attrs), encoding="utf-8")
     return len(items)
 
@@ -189,9 +211,14 @@ def _folder_state(folder: Path, manifest: dict) -> str:
     if not folder.exists() or not any(folder.iterdir()):
         return "empty"
     found = _read_manifest(folder)
-    if found is None or {k: found.get(k) for k in manifest} != manifest:
+    if found is None or any(found.get(k) != manifest[k] for k in _SAME_SET):
         return "other"
-    return "same" if found.get("complete") and _count_generated(folder) == manifest["files"] else "partial"
+    if manifest["masks"] and not found.get("masks"):
+        return "partial"  # the same faces without masks: redraw them with masks (no overwrite needed)
+    files = _file_count(manifest["n"], bool(found.get("masks")))
+    complete = (found.get("complete") is True and found.get("files") == files and _count_generated(folder) == files
+                and (not found.get("masks") or (folder / MASKS_FILE).is_file()))
+    return "same" if complete else "partial"
 
 
 def _read_manifest(folder: Path) -> dict | None:
@@ -203,8 +230,9 @@ def _read_manifest(folder: Path) -> dict | None:
 
 
 def _generated_files(folder: Path) -> list[Path]:
-    """Files this generator writes: csX.png / csX.csv in the ten sub-folders, hidden.csv, synth.json."""
-    found = [folder / name for name in (HIDDEN, MANIFEST) if (folder / name).is_file()]
+    """Files this generator writes: csX.png / .csv / .mask.png in the ten sub-folders, hidden.csv,
+    masks.json, synth.json."""
+    found = [folder / name for name in (HIDDEN, MASKS_FILE, MANIFEST) if (folder / name).is_file()]
     for d in range(FOLDERS):
         sub = folder / str(d)
         if sub.is_dir():
