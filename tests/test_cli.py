@@ -81,3 +81,17 @@ def test_diagnose_prints_the_layer_table_and_tunes_init(tmp_path, capsys):
     assert main(["diagnose", str(config), "--tune-init", "--out", str(ranges)]) == 0
     assert "init_weight_range" in ranges.read_text()
     assert main(["diagnose", str(config), "--band", "0.1,0.01"]) == 2
+
+
+def test_explain_panels_and_scores_on_a_masked_set(tmp_path, capsys):
+    data, run = tmp_path / "masked", tmp_path / "run"
+    assert main(["synth", str(data), "--n", "30", "--size", "64", "--masks", "-q"]) == 0
+    assert main(["train", str(data), "-o", str(run), "--epochs", "1", "--tasks", "eye_color,glasses", *SMALL,
+                 "--eval.plots=false"]) == 0
+    capsys.readouterr()
+    assert main(["explain", str(run), "--method", "saliency,gradcam", "--task", "eye_color"]) == 0
+    assert len(list((run / "explain").rglob("eye_color.png"))) == 6  # the test split's first images (6 of 30)
+    assert main(["explain", str(run), "--score", "--n", "6"]) == 0
+    out = capsys.readouterr().out
+    assert "eye_color" in out and "glasses" in out and (run / "explain" / "scores.csv").exists()
+    assert main(["explain", str(run), "--method", "bogus"]) == 2

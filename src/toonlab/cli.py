@@ -202,6 +202,45 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- explain ---------------------------------------------------------------------------------------
+
+def _explain_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run", help="Run folder written by `toonlab train`.")
+    p.add_argument("images", nargs="*", help="Images or folders (default: the first 8 test images of the run).")
+    p.add_argument("--task", default="all", help="Task to explain, a comma list, or 'all' (default).")
+    p.add_argument("--method", default="all", help="saliency, ig, gradcam, smoothgrad, a comma list, or 'all'. "
+                   "With --score the default is saliency,gradcam (ig and smoothgrad are 10-15x slower).")
+    p.add_argument("--steps", type=int, default=32, help="Integrated gradients: steps.")
+    p.add_argument("--baseline", default="background", help="Integrated gradients: black, white, background or blur.")
+    p.add_argument("--samples", type=int, default=16, help="SmoothGrad: noisy samples.")
+    p.add_argument("--stdev", type=float, default=0.1, help="SmoothGrad: noise as a fraction of the pixel range.")
+    p.add_argument("--layer", help="Grad-CAM layer (default: the last conv layer), e.g. stages.2.0.")
+    p.add_argument("--out", help="Panel folder (default RUN/explain).")
+    p.add_argument("--score", action="store_true", help="Score the maps against the drawn regions of a set made "
+                   "with `toonlab synth --masks`: mass inside the region vs chance, pointing game.")
+    p.add_argument("--n", type=int, default=200, help="--score: test images scored.")
+    p.add_argument("--seed", type=int, default=0, help="--score: seed of the image sample.")
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from toonlab.explain.run import explain_run, score_run
+
+    tasks = args.task if args.task == "all" else args.task.split(",")
+    options = dict(steps=args.steps, baseline=args.baseline, samples=args.samples, stdev=args.stdev, layer=args.layer)
+    if args.score:
+        from toonlab.explain.scores import format_scores
+
+        methods = ["saliency", "gradcam"] if args.method == "all" else args.method.split(",")
+        table = score_run(args.run, n=args.n, methods=methods, tasks=tasks, seed=args.seed, **options)
+        print(format_scores(table))
+        print(f"Scores: {args.run}/explain/scores.csv")
+        return 0
+    methods = "all" if args.method == "all" else args.method.split(",")
+    written = explain_run(args.run, args.images or None, tasks=tasks, methods=methods, out=args.out, **options)
+    print(f"Wrote {len(written)} panels under {args.out or args.run + '/explain'}.")
+    return 0
+
+
 # --- diagnose --------------------------------------------------------------------------------------
 
 def _diagnose_args(p: argparse.ArgumentParser) -> None:
@@ -288,6 +327,8 @@ VERBS: dict[str, tuple[Callable, Callable, str]] = {
                                     "groups and duplicates."),
     "train": (_train_args, _train, "Train one multi-head CNN (or one per task) and print the test table."),
     "eval": (_eval_args, _eval, "Recompute the per-task test table of a run from best.pt."),
+    "explain": (_explain_args, _explain, "Attribution panels per image and task (saliency, integrated gradients, "
+                                         "Grad-CAM, SmoothGrad via Captum); --score against drawn regions."),
     "diagnose": (_diagnose_args, _diagnose, "Per-layer table at initialisation: shapes, receptive fields, mean |weights|, "
                                             "|inputs|, |gradients|; flags vanishing/exploding layers; --tune-init."),
     "demo": (_demo_args, _demo, "Synth 10k faces, train all 18 attributes, print the table."),

@@ -1,0 +1,332 @@
+"""``toonlab explain``: attribution panels for a trained run, and scores against drawn regions.
+
+Images are preprocessed exactly as in training (decoded at the checkpoint's size, background and
+colour mode, then normalised), so the maps explain what the network actually saw. Panels go to
+``RUN/explain/<image stem>/<task>.png``; scores to ``RUN/explain/scores.csv``.
+
+Example:
+    >>> explain_run("runs/demo", ["face1.png"], tasks="hair_color", methods=("saliency", "gradcam"))  # doctest: +SKIP
+    [PosixPath('runs/demo/explain/face1/hair_color.png')]
+    >>> print(format_scores(score_run("runs/demo", n=200)))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+import torch
+
+from toonlab.data.cache import decode_image, failure_reason, parse_background
+from toonlab.data.samples import TaskSpec
+from toonlab.errors import ToonlabError
+from toonlab.explain.attribution import BASELINES, DEFAULT_METHODS, METHODS, attribute, find_layer
+from toonlab.explain.panels import panel, prediction_title
+from toonlab.explain.scores import score_image, score_table, write_scores_csv
+from toonlab.runs import best_checkpoints, model_from_checkpoint
+from toonlab.train.checkpoint import load_checkpoint
+
+log = logging.getLogger(__name__)
+
+EXPLAIN_DIR = "explain"
+SCORES_FILE = "scores.csv"
+DEFAULT_IMAGES = 8  # test images explained when none are given
+SCORE_METHODS = ("saliency", "gradcam")  # one backward pass each: 200 images x 18 tasks in ~2 min on 2 cores
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+
+
+@dataclass
+class Network:
+    """One trained network of a run and how its inputs are made."""
+
+    model: torch.nn.Module
+    tasks: dict[str, TaskSpec]
+    size: int
+    rgb: tuple[int, int, int]
+    grayscale: bool
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+    def normalise(self, pixels: np.ndarray, device: torch.device) -> torch.Tensor:
+        """(B, H, W, 3) uint8 → normalised (B, 3, H, W) float, channels-last (faster convs on CPU)."""
+        x = torch.from_numpy(np.ascontiguousarray(pixels)).to(device).permute(0, 3, 1, 2).float()
+        m, s = (torch.tensor(v, device=device).view(1, -1, 1, 1) * 255 for v in (self.mean, self.std))
+        return ((x - m) / s).contiguous(memory_format=torch.channels_last)
+
+    def decode(self, paths: Sequence[Path]) -> np.ndarray:
+        return np.stack([_decode(p, self.size, self.rgb, self.grayscale) for p in paths])
+
+
+def explain_run(
+    run: str | Path, images: Sequence[str | Path] | None = None, *, tasks: str | Sequence[str] = "all",
+    methods: Sequence[str] = DEFAULT_METHODS, out: str | Path | None = None, steps: int = 32,
+    baseline: str = "background", samples: int = 16, stdev: float = 0.1, layer: str | None = None,
+    batch_size: int = 32, device: str = "cpu",
+) -> list[Path]:
+    """Write one panel per image and task: the image, the prediction and each method's map.
+
+    Args:
+        run: a training run folder (shared or separate mode).
+        images: image files or folders of images; None = the first 8 images of the run's test split.
+        tasks: 'all', one task name or a list of them.
+        methods: attribution methods (saliency, ig, gradcam, smoothgrad).
+        out: panel folder; None = ``RUN/explain``.
+        steps, baseline: integrated gradients' steps and reference image (black, white, background, blur).
+        samples, stdev: SmoothGrad's noisy copies and noise level (fraction of the pixel range).
+        layer: Grad-CAM layer name; None = the backbone's last conv.
+        batch_size: images attributed per call.
+        device: 'cpu' or 'cuda'.
+
+    Returns:
+        The PNG paths written, image by image within each task.
+    """
+    run, dev = Path(run), torch.device(device)
+    options = method_options(methods, steps=steps, baseline=baseline, samples=samples, stdev=stdev, layer=layer)
+    data = _run_data(run, required=images is None)
+    paths = _image_paths(images) if images else _test_images(data, DEFAULT_IMAGES)
+    found = _data_rows(data, paths)
+    folders = _unique_stems(paths)
+    out = Path(out) if out else run / EXPLAIN_DIR
+    written = []
+    for net in networks(run, tasks, dev, layer=layer if "gradcam" in options else None):
+        pixels = net.decode(paths)
+        truth = {name: _true_labels(data, found, spec, len(paths)) for name, spec in net.tasks.items()}
+        for lo in range(0, len(paths), batch_size):
+            x = net.normalise(pixels[lo : lo + batch_size], dev)
+            outputs = _predict(net.model, x, net.tasks)
+            for name, spec in net.tasks.items():
+                maps = {m: attribute(net.model, x, name, spec, None, m, **_with_prep(opts, net))
+                        for m, opts in options.items()}
+                for i in range(len(x)):
+                    title = prediction_title(name, spec, outputs[name][i], truth[name][lo + i])
+                    written.append(panel(out / folders[lo + i] / f"{name}.png", pixels[lo + i],
+                                         {m: a[i] for m, a in maps.items()}, title=title))
+    return written
+
+
+def score_run(
+    run: str | Path, *, n: int = 200, methods: Sequence[str] = SCORE_METHODS, tasks: str | Sequence[str] = "all",
+    seed: int | None = 0, steps: int = 32, baseline: str = "background", samples: int = 16, stdev: float = 0.1,
+    layer: str | None = None, batch_size: int = 32, device: str = "cpu",
+) -> list[dict[str, Any]]:
+    """Score each method's maps against the drawn region of each task on the run's test images.
+
+    Targets are the predicted classes. Masks come from ``toonlab.data.masks`` (drawn by
+    ``toonlab synth --masks``) and are resized to the network's input size. Writes
+    ``RUN/explain/scores.csv``.
+
+    Args:
+        n: test images scored (all when the split is smaller).
+        seed: draw the ``n`` images at random with this seed; None = the first ``n``.
+        Others: as :func:`explain_run`.
+
+    Returns:
+        The summary rows of :func:`toonlab.explain.scores.score_table` (task, method, mass, chance,
+        ratio, hit_rate, n).
+    """
+    run, dev = Path(run), torch.device(device)
+    options = method_options(methods, steps=steps, baseline=baseline, samples=samples, stdev=stdev, layer=layer)
+    data = _run_data(run, required=True)
+    names = _mask_names(data.root)
+    rows = choose_rows(data.splits["test"], n, seed)
+    paths = [Path(data.root) / data.rel_paths[r] for r in rows]
+    records: list[dict[str, Any]] = []
+    for net in networks(run, tasks, dev, layer=layer if "gradcam" in options else None):
+        scored = [t for t in net.tasks if t in names]
+        if not scored:
+            continue
+        pixels = data.images[rows] if data.images.shape[1] == net.size else net.decode(paths)
+        for lo in range(0, len(paths), batch_size):
+            x = net.normalise(pixels[lo : lo + batch_size], dev)
+            masks = [_masks(p, names, scored, net.size) for p in paths[lo : lo + batch_size]]
+            for name in scored:
+                for m, opts in options.items():
+                    maps = attribute(net.model, x, name, net.tasks[name], None, m, **_with_prep(opts, net))
+                    records += [{"task": name, "method": m, **s} for a, k in zip(maps, masks)
+                                if (s := score_image(a, k[name])) is not None]
+    if not records:
+        raise ToonlabError(f"No task of {str(run)!r} has a drawn region (mask names: {', '.join(names)}); "
+                           "nothing could be scored.")
+    table = score_table(records)
+    write_scores_csv(run / EXPLAIN_DIR / SCORES_FILE, table)
+    return table
+
+
+def method_options(methods: Sequence[str] | str, *, steps: int, baseline: str, samples: int, stdev: float,
+                   layer: str | None) -> dict[str, dict[str, Any]]:
+    """``{method: its keyword options}`` in the order asked; 'all' = every method. Checks names and values."""
+    methods = [methods] if isinstance(methods, str) else list(methods)
+    methods = list(DEFAULT_METHODS) if "all" in methods else methods
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise ToonlabError(f"--method must be one or more of {', '.join(DEFAULT_METHODS)} or 'all'. "
+                           f"Received: {unknown or methods}")
+    if baseline not in BASELINES:
+        raise ToonlabError(f"The IG baseline must be one of {', '.join(BASELINES)}. Received: baseline={baseline!r}")
+    for name, value in (("steps", steps), ("samples", samples)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ToonlabError(f"--{name} must be a whole number >= 1. Received: {name}={value!r}")
+    if not stdev >= 0:
+        raise ToonlabError(f"--stdev (SmoothGrad noise, a fraction of the pixel range) must be >= 0. "
+                           f"Received: {stdev!r}")
+    per = {"ig": {"steps": steps, "baseline": baseline}, "smoothgrad": {"samples": samples, "stdev": stdev},
+           "gradcam": {"layer": layer}, "saliency": {}}
+    return {m: per[m] for m in dict.fromkeys(methods)}
+
+
+def networks(run: Path, tasks: str | Sequence[str], device: torch.device, *,
+             layer: str | None = None) -> Iterator[Network]:
+    """Each trained network of ``run`` with only the asked ``tasks`` kept (networks without any are skipped)."""
+    wanted = _wanted_tasks(run, tasks)
+    for path in best_checkpoints(run):
+        model, specs, ckpt = model_from_checkpoint(path, device)
+        keep = {t: s for t, s in specs.items() if wanted is None or t in wanted}
+        if not keep:
+            continue
+        if layer is not None:
+            find_layer(model, layer)  # a missing layer fails before any work
+        prep = ckpt["preprocessing"]
+        rgb, grey = parse_background(prep.get("background", "white")), bool(prep.get("grayscale", False))
+        rgb = (_luma(rgb),) * 3 if grey else rgb
+        yield Network(model.to(memory_format=torch.channels_last), keep, int(prep["image_size"]), rgb, grey,
+                      tuple(prep.get("mean", (0.5,) * 3)), tuple(prep.get("std", (0.25,) * 3)))
+
+
+def choose_rows(test: np.ndarray, n: int, seed: int | None) -> np.ndarray:
+    """``n`` rows of ``test``: a seeded random draw (sorted), the first ``n`` with seed None, or all."""
+    if not isinstance(n, int) or n < 1:
+        raise ToonlabError(f"--n must be a whole number of images >= 1. Received: n={n!r}")
+    test = np.asarray(test, dtype=np.int64)
+    if len(test) == 0:
+        raise ToonlabError("The run's test split is empty; there are no images to score.")
+    if n >= len(test):
+        return test
+    if seed is None:
+        return test[:n]
+    return np.sort(np.random.default_rng(seed).choice(test, n, replace=False))
+
+
+def _with_prep(options: dict[str, Any], net: Network) -> dict[str, Any]:
+    """Add the network's preprocessing to the options that need it (IG baselines, SmoothGrad noise)."""
+    if "baseline" in options:
+        return {**options, "background": net.rgb, "mean": net.mean, "std": net.std}
+    if "samples" in options:
+        return {**options, "std": net.std}
+    return options
+
+
+def _predict(model: torch.nn.Module, x: torch.Tensor, tasks: dict[str, TaskSpec]) -> dict[str, np.ndarray]:
+    """Per task: class probabilities (B, K) or predicted values (B,), in fp32."""
+    with torch.no_grad():
+        out = model(x.float())
+    return {t: (out[t].float() if spec.is_regression else out[t].float().softmax(1)).cpu().numpy()
+            for t, spec in tasks.items()}
+
+
+def _wanted_tasks(run: Path, tasks: str | Sequence[str]) -> set[str] | None:
+    if tasks == "all" or tasks == ["all"] or not tasks:
+        return None
+    wanted = {tasks} if isinstance(tasks, str) else set(tasks)
+    known = set()
+    for path in best_checkpoints(run):
+        known |= set(load_checkpoint(path)["tasks"])
+    if wanted - known:
+        raise ToonlabError(f"--task must be 'all' or tasks the run predicts: {', '.join(sorted(known))}. "
+                           f"Received: {', '.join(sorted(wanted - known))}")
+    return wanted
+
+
+def _run_data(run: Path, *, required: bool):
+    """The run's prepared data (labels, splits, cache) or, when not required and unavailable, None."""
+    from toonlab.evaluate.run import load_for_eval
+
+    try:
+        return load_for_eval(run)[1]
+    except ToonlabError as e:
+        if required:
+            raise
+        log.warning("True labels are not shown: the run's data could not be read (%s).", e)
+        return None
+
+
+def _data_rows(data, paths: Sequence[Path]) -> list[tuple[int, int]]:
+    """``(position in paths, row in the run's data)`` for each image that is in the run's data."""
+    if data is None:
+        return []
+    index = {(Path(data.root) / rel).resolve(): row for row, rel in enumerate(data.rel_paths)}
+    return [(i, index[p.resolve()]) for i, p in enumerate(paths) if p.resolve() in index]
+
+
+def _true_labels(data, found: list[tuple[int, int]], spec: TaskSpec, n: int) -> np.ndarray:
+    """The true label (model class index or value) of each image found in the run's data; NaN elsewhere."""
+    from toonlab.evaluate.run import model_labels
+
+    labels = np.full(n, np.nan)
+    if found and spec.name in data.tasks:
+        y, _ = model_labels(data, spec, np.array([row for _, row in found], np.int64))
+        labels[[i for i, _ in found]] = y
+    return labels
+
+
+def _test_images(data, n: int) -> list[Path]:
+    rows = data.splits["test"][:n]
+    if len(rows) == 0:
+        raise ToonlabError("The run's test split is empty; pass the images to explain.")
+    return [Path(data.root) / data.rel_paths[r] for r in rows]
+
+
+def _image_paths(images: Sequence[str | Path]) -> list[Path]:
+    """Files as given; folders expand to the images inside them (sorted)."""
+    paths: list[Path] = []
+    for item in map(Path, images):
+        if item.is_dir():
+            paths += sorted(p for p in item.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        elif item.is_file():
+            paths.append(item)
+        else:
+            raise ToonlabError(f"No image file or folder at {str(item)!r}. Received: {str(item)!r}")
+    if not paths:
+        raise ToonlabError(f"No images found to explain. Received: {[str(i) for i in images]}")
+    return paths
+
+
+def _unique_stems(paths: Sequence[Path]) -> list[str]:
+    """One output folder name per image: its stem, with -2, -3... when stems repeat."""
+    seen: dict[str, int] = {}
+    names = []
+    for p in paths:
+        seen[p.stem] = seen.get(p.stem, 0) + 1
+        names.append(p.stem if seen[p.stem] == 1 else f"{p.stem}-{seen[p.stem]}")
+    return names
+
+
+def _decode(path: Path, size: int, rgb: tuple[int, int, int], grayscale: bool) -> np.ndarray:
+    try:
+        return decode_image(path, size, rgb, grayscale)
+    except Exception as e:  # noqa: BLE001 - PIL raises many types; each becomes one sentence
+        raise ToonlabError(f"Cannot explain {str(path)!r}: {failure_reason(path, e)}.") from None
+
+
+def _luma(rgb: tuple[int, int, int]) -> int:
+    """The grey PIL makes of a colour (ITU-R 601), as training's grayscale conversion does."""
+    return int(round((rgb[0] * 299 + rgb[1] * 587 + rgb[2] * 114) / 1000))
+
+
+def _mask_names(root: Path) -> list[str]:
+    try:
+        from toonlab.data.masks import mask_names
+    except ImportError:
+        raise ToonlabError("This toonlab cannot read region masks (no toonlab.data.masks).") from None
+    return list(mask_names(root))  # DataError saying how to draw a set with masks when there are none
+
+
+def _masks(path: Path, names: list[str], tasks: list[str], size: int) -> dict[str, np.ndarray]:
+    """The regions of ``tasks`` in one image, resized to the network's input size (``names``: every bit's
+    attribute, as read_mask needs them all). Raises DataError when the mask file is missing."""
+    from toonlab.data.masks import read_mask, resize_mask
+
+    found = read_mask(path, names)
+    return {t: np.asarray(resize_mask(found[t], size), dtype=bool) for t in tasks}
