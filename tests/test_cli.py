@@ -95,3 +95,12 @@ def test_explain_panels_and_scores_on_a_masked_set(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "eye_color" in out and "glasses" in out and (run / "explain" / "scores.csv").exists()
     assert main(["explain", str(run), "--method", "bogus"]) == 2
+
+
+def test_visualize_writes_filters_and_feature_maps(faces, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", str(faces), "-o", str(run), "--epochs", "1", "--tasks", "hair_color", *SMALL,
+                 "--eval.plots=false"]) == 0
+    assert main(["visualize", str(run)]) == 0
+    assert (run / "visualize" / "filters.png").exists() and len(list((run / "visualize").rglob("stage*.png"))) == 2
+    assert main(["visualize", str(run), "/no/such.png"]) == 2

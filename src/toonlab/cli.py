@@ -241,6 +241,24 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- visualize -------------------------------------------------------------------------------------
+
+def _visualize_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run", help="Run folder written by `toonlab train`.")
+    p.add_argument("image", nargs="?", help="Image whose feature maps are drawn (default: the run's first test image).")
+    p.add_argument("--out", help="Folder to write (default RUN/visualize).")
+    p.add_argument("--max-channels", type=int, default=64, help="Feature maps shown per stage at most (the strongest).")
+
+
+def _visualize(args: argparse.Namespace) -> int:
+    from toonlab.explain.visualize import visualize_run
+
+    written = visualize_run(args.run, args.image, out=args.out, max_channels=args.max_channels)
+    print(f"Wrote {len(written)} images under {args.out or args.run + '/visualize'}:")
+    print("\n".join(f"  {p}" for p in written))
+    return 0
+
+
 # --- diagnose --------------------------------------------------------------------------------------
 
 def _diagnose_args(p: argparse.ArgumentParser) -> None:
@@ -329,6 +347,8 @@ VERBS: dict[str, tuple[Callable, Callable, str]] = {
     "eval": (_eval_args, _eval, "Recompute the per-task test table of a run from best.pt."),
     "explain": (_explain_args, _explain, "Attribution panels per image and task (saliency, integrated gradients, "
                                          "Grad-CAM, SmoothGrad via Captum); --score against drawn regions."),
+    "visualize": (_visualize_args, _visualize, "First-layer filters, feature maps per conv stage for an image; "
+                                               "for MLPs the first and middle neurons' weights and outputs."),
     "diagnose": (_diagnose_args, _diagnose, "Per-layer table at initialisation: shapes, receptive fields, mean |weights|, "
                                             "|inputs|, |gradients|; flags vanishing/exploding layers; --tune-init."),
     "demo": (_demo_args, _demo, "Synth 10k faces, train all 18 attributes, print the table."),

@@ -51,7 +51,7 @@ def panel(path: str | Path, image: np.ndarray, maps: dict[str, np.ndarray], *, t
     labels = ["image"] + [TITLES.get(m, m) for m in maps]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _compose(panes, labels, title).save(path, "PNG", compress_level=1)
+    compose(panes, labels, title).save(path, "PNG", compress_level=1)
     return path
 
 
@@ -94,10 +94,10 @@ def prediction_title(task: str, spec: TaskSpec, output: np.ndarray, true: float 
     return f"{task}: predicted {spec.classes[k]} ({probs[k]:.2f}) · true {shown}"
 
 
-def _compose(panes: list[np.ndarray], labels: list[str], title: str) -> Image.Image:
+def compose(panes: list[np.ndarray], labels: list[str], title: str) -> Image.Image:
     """Panes side by side on white, each labelled below a common title."""
     h, w = panes[0].shape[:2]
-    title_font, label_font = _font(16), _font(13)
+    title_font, label_font = font(16), font(13)
     width = max(len(panes) * (w + GAP) + GAP, int(title_font.getlength(title)) + 2 * GAP)
     canvas = Image.new("RGB", (width, TITLE_H + h + LABEL_H + GAP), "white")
     draw = ImageDraw.Draw(canvas)
@@ -111,7 +111,7 @@ def _compose(panes: list[np.ndarray], labels: list[str], title: str) -> Image.Im
 
 
 @functools.lru_cache(maxsize=4)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """matplotlib's DejaVu Sans (always installed with it), else PIL's default font."""
     try:
         import matplotlib
