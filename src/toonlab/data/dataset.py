@@ -75,20 +75,24 @@ def load_and_cache(cfg: DataConfig, *, progress=None) -> tuple[LabelSet, ImageCa
 
 
 def prepare_data(
-    cfg: DataConfig, *, seed: int, run_dir: str | Path | None = None, reuse_splits: bool = False, progress=None
+    cfg: DataConfig, *, seed: int, run_dir: str | Path | None = None, reuse_splits: bool = False, progress=None,
+    detect_duplicates: bool = True,
 ) -> PreparedData:
     """Load, cache, de-duplicate and split ``cfg.path``; save (or, with ``reuse_splits``, reload) ``run_dir/splits.csv``.
 
     Duplicates (``cfg.duplicates``): ``drop`` keeps the first image of each cluster and reports the
     others as skipped; ``group`` puts each cluster in one group so it never straddles splits;
     ``report`` only finds them (``duplicate_report`` says which straddle the splits).
+    ``detect_duplicates=False`` skips the search (a few seconds per 10k images) where nothing reads it,
+    unless ``drop`` needs it to know which rows exist.
     """
     check_mode(cfg.duplicates)
     labelset, cache, ok = load_and_cache(cfg, progress=progress)
     rows = np.flatnonzero(ok)
     skipped = sorted([*labelset.skipped, *cache.failures], key=lambda s: Path(s.path).as_posix())
     images = _usable_rows(cache.images, rows)
-    clusters = find_duplicates(images, max_rms=cfg.duplicate_distance)
+    search = detect_duplicates or cfg.duplicates == "drop"
+    clusters = find_duplicates(images, max_rms=cfg.duplicate_distance) if search else []
     if cfg.duplicates == "drop" and clusters:
         rows, images, skipped = _drop_duplicates(labelset, rows, images, clusters, skipped, Path(cfg.path))
         clusters = []

@@ -51,7 +51,8 @@ def robustness_run(
         members = sorted((p.name for p in run.iterdir() if (p / "config.yaml").exists()), key=natural_key)
         raise ToonlabError(f"{str(run)!r} holds several runs ({', '.join(members)}); --robustness evaluates one "
                            f"run at a time. Pass a member folder, e.g. `toonlab eval {run / members[0]} --robustness`.")
-    _, prepared, runtime, split = load_for_eval(run, data, split=split, data_options=data_options)
+    _, prepared, runtime, split = load_for_eval(run, data, split=split, data_options=data_options,
+                                             detect_duplicates=False)
     rows = prepared.splits[split]
     if len(rows) == 0:
         raise ToonlabError(f"The run's {split} split is empty, so there is nothing to evaluate robustness on. "

@@ -51,7 +51,7 @@ def evaluate_run(
 
 
 def load_for_eval(run: Path, data: str | Path | None = None, *, split: str = "test",
-                  data_options: dict[str, Any] | None = None):
+                  data_options: dict[str, Any] | None = None, detect_duplicates: bool = True):
     """``(config, prepared data, runtime, split)`` for evaluating ``run``: the run's own split on its own
     data, or every usable image of another ``data`` folder (then the split is ``test``)."""
     cfg = load_run_config(run)
@@ -63,11 +63,12 @@ def load_for_eval(run: Path, data: str | Path | None = None, *, split: str = "te
     runtime = resolve_runtime(device=cfg.train.device, precision=cfg.train.precision,
                               channels_last=cfg.train.channels_last)
     try:
-        prepared = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=run, reuse_splits=True)
+        prepared = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=run, reuse_splits=True,
+                                detect_duplicates=detect_duplicates)
     except SplitMismatch:
         if data is None:
             raise
-        prepared = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=None)
+        prepared = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=None, detect_duplicates=detect_duplicates)
         prepared.splits = {"train": np.array([], np.int64), "val": np.array([], np.int64),
                            "test": np.arange(len(prepared.rel_paths))}
         split = "test"

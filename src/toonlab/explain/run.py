@@ -244,7 +244,7 @@ def _run_data(run: Path, *, required: bool):
     from toonlab.evaluate.run import load_for_eval
 
     try:
-        return load_for_eval(run)[1]
+        return load_for_eval(run, detect_duplicates=False)[1]
     except ToonlabError as e:
         if required:
             raise
