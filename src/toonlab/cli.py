@@ -84,6 +84,21 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_repeats(args: argparse.Namespace) -> int:
+    """``eval RUN --repeats N``: N trainings of the run's own config, evaluated, mean ± std (seed 002 trains 5 times)."""
+    from pathlib import Path
+
+    from toonlab.runs import load_run_config
+    from toonlab.train.run import train
+
+    cfg = load_run_config(args.run)
+    cfg.data.folds, cfg.train.repeats, cfg.train.progress = 0, args.repeats, not args.quiet
+    out = Path(args.run) / "repeats"
+    metrics = train(cfg, out, resume=(out / "config.yaml").exists(), command=_command_line(args.argv))
+    _print_result(metrics, str(out), None)
+    return 0
+
+
 # --- check -----------------------------------------------------------------------------------------
 
 def _check_args(p: argparse.ArgumentParser) -> None:
@@ -181,6 +196,8 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
                    help="Also evaluate the validation images under colour jitter, rotation, flips, invert, "
                    "sharpness, noise and grayscale at a few severities (RUN/robustness.json).")
     p.add_argument("--seed", type=int, default=0, help="Seed of the random robustness transforms.")
+    p.add_argument("--repeats", type=int, help="Train the run's config N times (seeds seed..seed+N-1, same split) "
+                   "into RUN/repeats/ and report mean ± std (continues where an earlier call stopped).")
     _source_args(p)
 
 
@@ -188,6 +205,8 @@ def _eval(args: argparse.Namespace) -> int:
     from toonlab.evaluate.run import evaluate_run
     from toonlab.evaluate.table import format_table
 
+    if args.repeats:
+        return _eval_repeats(args)
     options = {k.split(".", 1)[1]: v for k, v in _source_options(args).items()}
     metrics = evaluate_run(args.run, args.data, data_options=options)
     _print_result(metrics, args.run, format_table)

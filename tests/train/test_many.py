@@ -107,3 +107,18 @@ def test_impossible_folds_are_refused_without_leaving_a_run(data, tmp_path, caps
     err = capsys.readouterr().err
     assert code == 2 and named in err and "--folds" in err and "Traceback" not in err
     assert not (run / "config.yaml").exists()  # the corrected command needs no --resume
+
+
+def test_eval_repeats_retrains_the_runs_config_and_reports_mean_and_std(tmp_path, capsys):
+    data = tmp_path / "data"
+    for i in range(24):
+        shapes(data / ("a" if i % 2 else "b") / f"{i}.png", seed=i)
+    run = tmp_path / "run"
+    assert main(["train", str(data), "-o", str(run), "--source", "folders", *TINY]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(run), "--repeats", "2", "-q"]) == 0
+    out = capsys.readouterr().out
+    summary = json.loads((run / "repeats" / "metrics.json").read_text())
+    assert summary["kind"] == "repeats" and list(summary["members"]) == ["seed-0", "seed-1"]
+    assert "2 seeds" in out and "±" in out
+    assert main(["eval", str(run), "--repeats", "2", "-q"]) == 0  # a second call reuses the finished seeds
