@@ -273,7 +273,8 @@ VERBS: dict[str, tuple[Callable, Callable, str]] = {
     "check": (_check_args, _check, "List what loads, every file or row that cannot be used and why, label counts, "
                                     "groups and duplicates."),
     "train": (_train_args, _train, "Train one multi-head CNN (or one per task) and print the test table."),
-    "eval": (_eval_args, _eval, "Recompute the per-task test table of a run from best.pt."),
+    "eval": (_eval_args, _eval, "Per-task metrics, confusion matrices, mistakes and plots from the best checkpoints; "
+                                "--robustness, --repeats N."),
     "explain": (explain_args, explain, "Attribution panels per image and task (saliency, integrated gradients, "
                                          "Grad-CAM, SmoothGrad via Captum); --score against drawn regions."),
     "visualize": (visualize_args, visualize, "First-layer filters, feature maps per conv stage for an image; "
