@@ -172,7 +172,7 @@ def _drop_duplicates(labelset: LabelSet, rows, images, clusters, skipped, root: 
         kept = os.path.relpath(labelset.samples[rows[keeper[int(r)]]].path, root)
         skipped.append(Skipped(str(labelset.samples[rows[r]].path), f"duplicate of {kept} (--duplicates drop)"))
     keep = np.setdiff1d(np.arange(len(rows)), drop)
-    return rows[keep], np.ascontiguousarray(images[keep]), skipped
+    return rows[keep], np.ascontiguousarray(images[keep]), sorted(skipped, key=lambda s: Path(s.path).as_posix())
 
 
 def _usable_rows(images: np.ndarray, rows: np.ndarray) -> np.ndarray:
