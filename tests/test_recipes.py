@@ -18,7 +18,7 @@ from toonlab.models import create_model
 from toonlab.testing import make_toy_cartoonset
 
 CONFIGS = Path(__file__).parents[1] / "configs"
-RECIPES = sorted(CONFIGS.rglob("*.yaml"))
+RECIPES = sorted(CONFIGS.glob("*.yaml"))  # experiment recipes; sweeps (configs/sweeps) are tested in tests/sweep
 RNG = np.random.default_rng(0)
 
 

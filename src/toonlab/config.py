@@ -253,14 +253,14 @@ def field_help(section: str) -> dict[str, str]:
 
 def _section(cfg: ExperimentConfig, section: str, where: str) -> Any:
     if section not in SECTIONS:
-        raise ConfigError(f"{where}: unknown config section {section!r}. {_valid(section, SECTIONS)}")
+        raise ConfigError(f"{where}: unknown config section {section!r}. {valid_hint(section, SECTIONS)}")
     return getattr(cfg, section)
 
 
 def _set(target: Any, section: str, key: str, value: Any, where: str) -> None:
     fields = {f.name: f for f in dataclasses.fields(target)}
     if key not in fields:
-        raise ConfigError(f"{where}: unknown key {section}.{key}. {_valid(key, fields)}")
+        raise ConfigError(f"{where}: unknown key {section}.{key}. {valid_hint(key, fields)}")
     setattr(target, key, _coerce(value, fields[key], f"{section}.{key}", where))
 
 
@@ -300,7 +300,8 @@ def _field_types(f: dataclasses.Field) -> list[type]:
     return [names.get(part.strip(), str) for part in t.split("|")]
 
 
-def _valid(name: str, options: Any) -> str:
+def valid_hint(name: str, options: Any) -> str:
+    """'Did you mean …? Valid: a, b. Received: …' for an unknown ``name`` among ``options``."""
     close = difflib.get_close_matches(name, list(options), n=1)
     hint = f"Did you mean {close[0]!r}? " if close else ""
     return f"{hint}Valid: {', '.join(options)}. Received: {name!r}"
