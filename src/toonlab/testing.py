@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -60,3 +62,25 @@ def shapes_image(path: str | Path, seed: int, size: int = 48) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     im.save(path)
     return path
+
+
+# Command-line options for the smallest useful training run in tests: 1 epoch at 16 px, one 8-wide stage.
+TINY_TRAIN = ["--epochs", "1", "--image-size", "16", "--batch-size", "16", "--model.widths=[8]",
+              "--model.head_width=16", "--no-progress", "-q", "--data.workers=1", "--eval.plots=false",
+              "--train.precision=fp32"]
+
+
+def train_cli(capsys, data: str | Path, run: str | Path, *options: str) -> dict:
+    """``toonlab train DATA -o RUN [options] TINY_TRAIN`` through the CLI; asserts exit 0, returns RUN/metrics.json."""
+    from toonlab.cli import main
+
+    code = main(["train", str(data), "-o", str(run), *options, *TINY_TRAIN])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return json.loads((Path(run) / "metrics.json").read_text(encoding="utf-8"))
+
+
+def read_csv(path: str | Path) -> list[dict[str, str]]:
+    """A CSV file with a header as a list of row dicts."""
+    with Path(path).open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))

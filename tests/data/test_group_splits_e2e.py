@@ -4,7 +4,6 @@ train/val/test, ``--duplicates group`` keeps copies together (merging the groups
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
@@ -12,10 +11,7 @@ from pathlib import Path
 from PIL import Image
 
 from toonlab.cli import main
-from toonlab.testing import shapes_image
-
-TINY = ["--epochs", "1", "--image-size", "16", "--batch-size", "16", "--model.widths=[8]", "--model.head_width=16",
-        "--no-progress", "-q", "--data.workers=1", "--eval.plots=false", "--train.precision=fp32"]
+from toonlab.testing import read_csv, shapes_image, train_cli
 
 
 def shapes(path: Path, seed: int, size: int = 48) -> Path:
@@ -28,16 +24,7 @@ def near_copy(src: Path, dst: Path) -> None:
         im.resize((40, 40), Image.Resampling.BICUBIC).save(dst, quality=95)
 
 
-def train(capsys, data: Path, run: Path, *options: str) -> dict:
-    code = main(["train", str(data), "-o", str(run), *options, *TINY])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    return json.loads((run / "metrics.json").read_text())
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+train = train_cli
 
 
 def splits(run: Path) -> dict[str, str]:

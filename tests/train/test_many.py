@@ -12,10 +12,8 @@ import numpy as np
 import pytest
 
 from toonlab.cli import main
+from toonlab.testing import TINY_TRAIN as TINY
 from toonlab.testing import shapes_image
-
-TINY = ["--epochs", "1", "--image-size", "16", "--batch-size", "16", "--model.widths=[8]", "--model.head_width=16",
-        "--no-progress", "-q", "--data.workers=1", "--eval.plots=false", "--train.precision=fp32"]
 
 
 def shapes(path: Path, seed: int, size: int = 32) -> Path:

@@ -4,35 +4,19 @@ and a combined task; broken files land in RUN/skipped.csv and found = used + ski
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 
 import numpy as np
 
-from toonlab.cli import main
-from toonlab.testing import shapes_image
 from toonlab.data.sources.filename import DRAWINGS_PATTERN
-
-TINY = ["--epochs", "1", "--image-size", "16", "--batch-size", "16", "--model.widths=[8]", "--model.head_width=16",
-        "--no-progress", "-q", "--data.workers=1", "--eval.plots=false", "--train.precision=fp32"]
+from toonlab.testing import read_csv, shapes_image, train_cli
 
 
 def shapes(path: Path, seed: int, size: int = 32) -> Path:
     return shapes_image(path, seed, size)
 
 
-def train(capsys, data: Path, run: Path, *options: str) -> dict:
-    """Train through the CLI; return RUN/metrics.json."""
-    code = main(["train", str(data), "-o", str(run), *options, *TINY])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    return json.loads((run / "metrics.json").read_text())
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+train = train_cli
 
 
 def skipped(run: Path) -> dict[str, str]:
