@@ -30,7 +30,7 @@ from toonlab.models import create_model
 from toonlab.progress import ProgressBar
 from toonlab.runs import CONFIG_FILE, group_folder
 from toonlab.runtime import Runtime, resolve_runtime, set_threads
-from toonlab.train.callbacks import CSVLogger, EarlyStopping, ModelCheckpoint, TensorBoardLogger
+from toonlab.train.callbacks import Callback, CSVLogger, EarlyStopping, ModelCheckpoint, TensorBoardLogger
 from toonlab.train.checkpoint import load_checkpoint, tasks_to_dict
 from toonlab.train.loop import Fit, fit
 from toonlab.train.optim import build_optimizer, build_scheduler
@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 MODES = ("shared", "separate")
 
 
-def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, command: str = "") -> dict[str, Any]:
+def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, command: str = "",
+          callbacks: list[Callback] | None = None) -> dict[str, Any]:
     """Train on ``cfg.data.path`` into the run folder ``out`` and return the test metrics.
 
     Args:
@@ -47,6 +48,7 @@ def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, comma
         out: the run folder (created; must not hold another run unless ``resume``).
         resume: continue an interrupted run from each network's ``last.pt``.
         command: the command line that started the run, recorded in metrics.json.
+        callbacks: extra callbacks for every network, after the loggers (e.g. a sweep's pruner).
     """
     start = time.perf_counter()
     check_config(cfg)
@@ -63,12 +65,12 @@ def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, comma
         return train_many(cfg, out, runtime, resume=resume, command=command)
     data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume,
                         progress=ProgressBar("cache", enabled=cfg.train.progress))
-    return train_prepared(cfg, data, out, runtime, resume=resume, command=command, start=start)
+    return train_prepared(cfg, data, out, runtime, resume=resume, command=command, start=start, callbacks=callbacks)
 
 
 def train_prepared(
     cfg: ExperimentConfig, data: PreparedData, out: Path, runtime: Runtime, *, resume: bool = False,
-    command: str = "", start: float | None = None,
+    command: str = "", start: float | None = None, callbacks: list[Callback] | None = None,
 ) -> dict[str, Any]:
     """Train every network of one run on already prepared (and split) data, then evaluate on its test split."""
     start = time.perf_counter() if start is None else start
@@ -80,7 +82,7 @@ def train_prepared(
     _warn_duplicates(data)
     for tasks in _task_groups(cfg.train.mode, data.tasks):
         folder = group_folder(out, mode=cfg.train.mode, task=next(iter(tasks)))
-        train_network(cfg, data, tasks, folder, runtime, resume=resume)
+        train_network(cfg, data, tasks, folder, runtime, resume=resume, callbacks=callbacks)
     train_seconds = time.perf_counter() - start
     extra = {"seed": cfg.train.seed, "mode": cfg.train.mode, "image_size": cfg.data.image_size,
              "wall_time_s": round(train_seconds, 2), "command": command, "duplicates": duplicate_report(data)}
@@ -100,7 +102,7 @@ def _warn_duplicates(data: PreparedData) -> None:
 
 def train_network(
     cfg: ExperimentConfig, data: PreparedData, tasks: dict[str, TaskSpec], folder: Path, runtime: Runtime, *,
-    resume: bool = False,
+    resume: bool = False, callbacks: list[Callback] | None = None,
 ) -> Fit:
     """Fit one network for ``tasks`` with checkpoints, logs and early stopping in ``folder``."""
     _seed_everything(cfg.train.seed)
@@ -110,7 +112,7 @@ def train_network(
     optimizer = build_optimizer(model.parameters(), cfg.train)
     scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch=len(train_b))
     meta = _meta(cfg, tasks, labels[data.splits["train"]])
-    state = Fit(model, optimizer, scheduler, tasks, runtime, _callbacks(cfg, folder, tasks), meta)
+    state = Fit(model, optimizer, scheduler, tasks, runtime, _callbacks(cfg, folder, tasks, callbacks or []), meta)
     last = folder / "checkpoints" / "last.pt"
     if resume and last.exists():
         state.restore(load_checkpoint(last))
@@ -172,12 +174,12 @@ def _batches(cfg: ExperimentConfig, data: PreparedData, labels: np.ndarray, runt
     return train_b, val_b
 
 
-def _callbacks(cfg: ExperimentConfig, folder: Path, tasks: dict[str, TaskSpec]) -> list:
+def _callbacks(cfg: ExperimentConfig, folder: Path, tasks: dict[str, TaskSpec], extra: list[Callback]) -> list:
     monitor, mode = monitored_metric(cfg.train.monitor, tasks)
     # ModelCheckpoint goes last so last.pt holds the other callbacks' updated state.
     return [CSVLogger(folder / "history.csv"), TensorBoardLogger(folder / "tb"),
             EarlyStopping(monitor, patience=cfg.train.patience, mode=mode, min_delta=cfg.train.min_delta),
-            ModelCheckpoint(folder / "checkpoints", monitor, mode=mode)]
+            *extra, ModelCheckpoint(folder / "checkpoints", monitor, mode=mode)]
 
 
 def monitored_metric(monitor: str, tasks: dict[str, TaskSpec]) -> tuple[str, str]:
