@@ -54,6 +54,8 @@ class DataConfig:
     background: str = _f("white", "Colour that transparent pixels are composited onto (name or #rrggbb).")
     grayscale: bool = _f(False, "Convert images to grey when caching (three equal channels), as seed 003 does.")
     limit: int = _f(0, "Use only the first N images (sorted by path); 0 = all.")
+    subset: int | float = _f(0, "Use a seeded sample of the images, stratified and grouped like the splits: a count "
+                             "(int) or a fraction (float, e.g. 0.3); 0 = all. Sweeps' rounds set it.")
     val_fraction: float = _f(0.1, "Fraction of images held out for validation (early stopping).")
     test_fraction: float = _f(0.2, "Fraction of images held out for the final test.")
     stratify: str = _f("auto", "Task to stratify splits by; 'auto' = the task with fewest classes; 'none'.")

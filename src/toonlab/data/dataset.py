@@ -19,7 +19,7 @@ from toonlab.data.cache import ImageCache, build_cache
 from toonlab.data.samples import LabelSet, Skipped, TaskSpec
 from toonlab.data.sources import SourceOptions, load_labels
 from toonlab.data.duplicates import check_mode, cross_split, drop_rows, find_duplicates, group_keys_for
-from toonlab.data.splits import choose_stratify_task, load_splits, make_splits, save_splits
+from toonlab.data.splits import choose_stratify_task, load_splits, make_splits, save_splits, subset_rows
 from toonlab.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class PreparedData:
         found: items the label source looked at (found == N + len(skipped)).
         groups: (N,) group keys (None = own group) used to split, or None when ungrouped.
         duplicates: clusters of exact/near-duplicate rows (after ``--duplicates drop``, none remain).
+        left_out: usable images that ``data.subset`` did not sample (found == N + skipped + left_out).
     """
 
     root: Path
@@ -59,6 +60,7 @@ class PreparedData:
     cache_reused: bool = False
     groups: np.ndarray | None = None
     duplicates: list[np.ndarray] = field(default_factory=list)
+    left_out: int = 0
 
     def split_sizes(self) -> dict[str, int]:
         return {name: int(len(idx)) for name, idx in self.splits.items()}
@@ -103,6 +105,12 @@ def prepare_data(
     groups = _groups(labelset, rows, clusters if cfg.duplicates == "group" else [])
     strat = choose_stratify_task(tasks, cfg.stratify)
     column = stratify_column(labels[:, list(tasks).index(strat)], tasks[strat]) if strat else None
+    left_out = 0
+    if cfg.subset:
+        keep = subset_rows(len(rel), cfg.subset, seed=seed, stratify=column, groups=groups)
+        left_out = len(rel) - len(keep)
+        rel, images, labels, hidden, groups, column, clusters = _take(
+            keep, rel, images, labels, hidden, groups, column, clusters)
     splits_path = Path(run_dir) / SPLITS_FILE if run_dir else None
     if reuse_splits and splits_path is not None and splits_path.exists():
         splits = load_splits(splits_path, rel)
@@ -112,7 +120,8 @@ def prepare_data(
         if splits_path is not None:
             save_splits(splits_path, rel, splits)
     return PreparedData(root, tasks, rel, images, labels, hidden, splits, skipped, labelset.found,
-                        stratified_by=strat, cache_reused=cache.reused, groups=groups, duplicates=clusters)
+                        stratified_by=strat, cache_reused=cache.reused, groups=groups, duplicates=clusters,
+                        left_out=left_out)
 
 
 def stratify_column(values: np.ndarray, spec: TaskSpec, bins: int = 5) -> np.ndarray:
@@ -173,6 +182,18 @@ def _drop_duplicates(labelset: LabelSet, rows, images, clusters, skipped, root: 
         skipped.append(Skipped(str(labelset.samples[rows[r]].path), f"duplicate of {kept} (--duplicates drop)"))
     keep = np.setdiff1d(np.arange(len(rows)), drop)
     return rows[keep], np.ascontiguousarray(images[keep]), sorted(skipped, key=lambda s: Path(s.path).as_posix())
+
+
+def _take(keep: np.ndarray, rel: list[str], images, labels, hidden, groups, column, clusters):
+    """Only the rows ``keep`` of every row-aligned array; duplicate clusters renumbered, those left with one row dropped."""
+    if len(keep) == len(rel):
+        return rel, images, labels, hidden, groups, column, clusters
+    new = np.full(len(rel), -1, dtype=np.int64)
+    new[keep] = np.arange(len(keep))
+    remapped = [new[c][new[c] >= 0] for c in clusters]
+    return ([rel[i] for i in keep], np.ascontiguousarray(images[keep]), labels[keep], hidden[keep],
+            None if groups is None else groups[keep], None if column is None else column[keep],
+            [c for c in remapped if len(c) > 1])
 
 
 def _usable_rows(images: np.ndarray, rows: np.ndarray) -> np.ndarray:

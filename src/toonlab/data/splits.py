@@ -69,6 +69,33 @@ def make_splits(
     return {k: np.sort(v).astype(np.int64) for k, v in zip(SPLITS, parts)}
 
 
+def subset_rows(
+    n: int,
+    amount: int | float,
+    *,
+    seed: int,
+    stratify: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+) -> np.ndarray:
+    """A seeded sample of ``range(n)``: ``amount`` rows (int) or that share of them (float in (0, 1]),
+    stratified and grouped like :func:`make_splits` (whole groups, so the size is approximate with groups).
+
+    Example:
+        >>> len(subset_rows(10, 4, seed=0)), len(subset_rows(10, 0.5, seed=0)), len(subset_rows(10, 20, seed=0))
+        (4, 5, 10)
+    """
+    is_count = isinstance(amount, (int, np.integer)) and not isinstance(amount, bool)
+    if not (is_count and amount > 0) and not (isinstance(amount, float) and 0 < amount <= 1):
+        raise DataError(f"subset (data.subset) must be an image count > 0 or a fraction in (0, 1]. "
+                        f"Received: subset={amount!r}")
+    size = int(amount) if is_count else int(amount * n + 0.5)
+    if size >= n:
+        return np.arange(n, dtype=np.int64)
+    parts = make_splits(n, seed=seed, val_fraction=0.0, test_fraction=1 - max(size, 1) / n, stratify=stratify,
+                        groups=groups)
+    return parts["train"]
+
+
 def make_folds(
     n: int,
     *,

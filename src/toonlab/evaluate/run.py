@@ -68,6 +68,7 @@ def load_for_eval(run: Path, data: str | Path | None = None, *, split: str = "te
     except SplitMismatch:
         if data is None:
             raise
+        cfg.data.subset = 0  # another folder: every usable image, not the run's training sample
         prepared = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=None, detect_duplicates=detect_duplicates)
         prepared.splits = {"train": np.array([], np.int64), "val": np.array([], np.int64),
                            "test": np.arange(len(prepared.rel_paths))}
@@ -160,7 +161,7 @@ def _summary(data: PreparedData, runtime: Runtime, split: str, tasks: dict[str, 
         "split": split,
         "splits": data.split_sizes(),
         "stratified_by": data.stratified_by,
-        "images": {"found": data.found, "used": len(data.rel_paths), "skipped": len(data.skipped)},
+        "images": _image_counts(data),
         "data": str(data.root),
         "device": runtime.describe(),
         "cpu": platform.processor() or platform.machine(),
@@ -197,3 +198,9 @@ def _prediction_cells(spec, label: float, out: np.ndarray) -> list[str]:
     k = int(out.argmax())
     true = "" if np.isnan(label) else spec.classes[int(label)]
     return [true, spec.classes[k], f"{out[k]:.4f}"]
+
+
+def _image_counts(data: PreparedData) -> dict[str, int]:
+    """found == used + skipped (+ left_out, the usable images a ``data.subset`` did not sample)."""
+    counts = {"found": data.found, "used": len(data.rel_paths), "skipped": len(data.skipped)}
+    return {**counts, "left_out": data.left_out} if data.left_out else counts
