@@ -84,3 +84,25 @@ def read_csv(path: str | Path) -> list[dict[str, str]]:
     """A CSV file with a header as a list of row dicts."""
     with Path(path).open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def write_tiny_sweep(path: str | Path, space: dict, strategy: dict | None = None, *, metric: str = "val_loss",
+                     epochs: int = 2) -> Path:
+    """A sweep file over the tiny training settings of :data:`TINY_TRAIN` (16 px, one 8-wide stage, fp32).
+
+    Example:
+        >>> import tempfile
+        >>> path = write_tiny_sweep(Path(tempfile.mkdtemp()) / "s.yaml", {"train.lr": {"grid": [0.01, 0.002]}})
+        >>> from toonlab.sweep import grid_points, load_sweep
+        >>> len(grid_points(load_sweep(path)))
+        2
+    """
+    import yaml
+
+    doc = {"config": {"data": {"image_size": 16, "workers": 1}, "model": {"widths": [8], "head_width": 16},
+                      "train": {"epochs": epochs, "batch_size": 16, "precision": "fp32", "progress": False},
+                      "eval": {"plots": False}},
+           "metric": metric, "space": space, "strategy": strategy or {"kind": "grid"}}
+    path = Path(path)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
