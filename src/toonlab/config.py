@@ -50,7 +50,8 @@ class DataConfig:
     regression: str | list = _f("", "Comma list of tasks read as numbers and trained as regression (MAE, RMSE, MAPE).")
     combine: str | list = _f("", "Comma list of combined tasks 'a+b': one class per combination of the factors.")
     group: str = _f("", "Column, regex group or task whose value is the group key; a group never straddles splits.")
-    image_size: int = _f(64, "Square training size in pixels; images are resized once into the cache.")
+    image_size: int = _f(64, "Square training size in pixels; images are resized once into the cache. 0 = the "
+                         "model's recommended size (224 for pretrained backbones, 64 otherwise).")
     background: str = _f("white", "Colour that transparent pixels are composited onto (name or #rrggbb).")
     grayscale: bool = _f(False, "Convert images to grey when caching (three equal channels), as seed 003 does.")
     limit: int = _f(0, "Use only the first N images (sorted by path); 0 = all.")
@@ -73,7 +74,8 @@ class DataConfig:
 class ModelConfig:
     """The network: a configurable CNN with one head per task."""
 
-    name: str = _f("cnn", "Model architecture (registered name).")
+    name: str = _f("cnn", "Model architecture: 'cnn', 'mlp', or a pretrained backbone: alexnet, resnet18, resnet50, "
+                   "mobilenet_v3_small, mobilenet_v3_large, efficientnet_b0, efficientnet_lite0.")
     widths: list = _f([32, 64, 128, 256], "Output channels of each conv stage; its length is the depth.")
     convs_per_stage: int = _f(1, "Conv layers in each stage before pooling.")
     kernel_size: int = _f(3, "Conv kernel size.")
@@ -102,6 +104,12 @@ class ModelConfig:
     head_depth: int = _f(1, "Hidden dense layers in the shared head before the task heads.")
     head_width: int = _f(256, "Width of each hidden dense layer.")
     head_dropout: float = _f(0.2, "Dropout before each task head.")
+    transfer: str = _f("features", "Pretrained backbones: 'features' (frozen backbone, MLP head), 'last_layer' (its own "
+                       "classifier kept, final layer replaced), 'finetune' (all trains) or 'scratch' (random init).")
+    weights: str = _f("imagenet", "Pretrained backbones: 'imagenet' (torchvision's cache, or the efficientnet_lite0 "
+                      "package; never downloaded), a local weights file, or 'none'.")
+    backbone_lr: float = _f(0.1, "transfer=finetune: the backbone's learning rate as a share of train.lr.")
+    unfreeze_epochs: int = _f(0, "transfer=finetune: keep the backbone frozen for the first N epochs (heads first).")
 
 
 @dataclass

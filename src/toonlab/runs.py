@@ -14,6 +14,7 @@ RUN/
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import torch
@@ -32,6 +33,18 @@ PREDICTIONS_FILE = "predictions.csv"
 def group_folder(run: str | Path, *, mode: str, task: str | None = None) -> Path:
     """Where one trained network lives: RUN itself (shared) or RUN/tasks/<task> (separate)."""
     return Path(run) if mode == "shared" else Path(run) / "tasks" / str(task)
+
+
+def history_files(run: str | Path) -> list[Path]:
+    """``history.csv`` of each network of a run (one in shared mode, one per task in separate mode)."""
+    shared = Path(run) / "history.csv"
+    return [shared] if shared.exists() else sorted((Path(run) / "tasks").glob("*/history.csv"))
+
+
+def read_history(path: str | Path) -> list[dict[str, float]]:
+    """A history.csv as one ``{column: value}`` dict per epoch."""
+    with Path(path).open(newline="", encoding="utf-8") as f:
+        return [{k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(f)]
 
 
 def best_checkpoints(run: str | Path) -> list[Path]:

@@ -14,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-import torch  # noqa: F401  (used by the docstring example)
+import torch
 
 from toonlab.config import ModelConfig
 from toonlab.data.samples import TaskSpec
@@ -29,7 +29,7 @@ from toonlab.registry import Registry
 
 MODELS: Registry = Registry("model")
 
-__all__ = ["MODELS", "create_model", "list_models", "init_layers", "layer_groups"]
+__all__ = ["MODELS", "create_model", "init_layers", "layer_groups", "list_models", "recommended_size"]
 
 
 @MODELS.register("cnn")
@@ -42,6 +42,24 @@ def cnn(cfg: ModelConfig, tasks: dict[str, TaskSpec], *, image_size: int) -> Mul
 def mlp(cfg: ModelConfig, tasks: dict[str, TaskSpec], *, image_size: int) -> MultiHeadNet:
     """The raw-pixel MLP baseline (hidden ``model.mlp_hidden``) with the same neck and heads as the CNN."""
     return _with_heads(MLPBackbone(cfg, image_size=image_size), tasks, cfg)
+
+
+def _register_backbones() -> None:
+    from toonlab.models.backbones import BACKBONES
+    from toonlab.models.transfer import pretrained_model
+
+    for name in BACKBONES:
+        MODELS.register(name)(lambda cfg, tasks, *, image_size: pretrained_model(cfg, tasks))
+
+
+_register_backbones()
+
+
+def recommended_size(cfg: ModelConfig) -> int:
+    """The input size a model is made for: a pretrained backbone's (224), else 64."""
+    from toonlab.models.backbones import BACKBONES
+
+    return BACKBONES[cfg.name].size if cfg.name in BACKBONES else 64
 
 
 def create_model(cfg: ModelConfig, tasks: dict[str, TaskSpec], *, image_size: int) -> MultiHeadNet:
@@ -63,6 +81,8 @@ def create_model(cfg: ModelConfig, tasks: dict[str, TaskSpec], *, image_size: in
         raise ToonlabError(str(e).strip('"')) from None
     check_model_config(cfg)
     model = builder(cfg, tasks, image_size=image_size)
+    if cfg.name not in ("cnn", "mlp"):  # a pretrained backbone keeps its weights (its options are checked)
+        return model
     init_layers(model, cfg)
     if not cfg.bias:
         freeze_biases(model)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from itertools import accumulate
 from pathlib import Path
 
+from toonlab.runs import history_files, read_history
 from toonlab.sweep.params import short
 from toonlab.sweep.results import Row
-from toonlab.sweep.trial import history_files, read_history
 
 LABELLED = 8
 

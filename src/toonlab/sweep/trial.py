@@ -9,7 +9,6 @@ only read back.
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import math
@@ -20,7 +19,7 @@ from typing import Any
 import optuna
 
 from toonlab.config import ExperimentConfig
-from toonlab.runs import CONFIG_FILE, METRICS_FILE
+from toonlab.runs import CONFIG_FILE, METRICS_FILE, history_files, read_history
 from toonlab.sweep.spec import Round, SweepSpec, apply_point
 from toonlab.train.callbacks import Callback
 
@@ -84,17 +83,6 @@ def read_result(folder: Path, metric: str, direction: str) -> TrialResult:
     metrics = json.loads((folder / METRICS_FILE).read_text())
     return TrialResult(sum(best) / len(best), epochs, float(metrics.get("wall_time_s", math.nan)),
                        test_numbers(metrics))
-
-
-def history_files(folder: Path) -> list[Path]:
-    """``history.csv`` of each network of a run (one in shared mode, one per task in separate mode)."""
-    shared = folder / "history.csv"
-    return [shared] if shared.exists() else sorted((folder / "tasks").glob("*/history.csv"))
-
-
-def read_history(path: Path) -> list[dict[str, float]]:
-    with path.open(newline="", encoding="utf-8") as f:
-        return [{k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(f)]
 
 
 def test_numbers(metrics: dict[str, Any]) -> dict[str, float]:

@@ -1,0 +1,113 @@
+"""Transfer learning: a pretrained backbone under toonlab's neck and task heads (``model.transfer``).
+
+- ``features``: the backbone is frozen (weights and batch-norm statistics); an MLP head (the neck:
+  ``head_depth`` layers of ``head_width`` with batch norm, ReLU, then ``head_dropout``) and the task
+  heads train (seed 002 §2.2). Its features can be computed once per image (``feature_cache``).
+- ``last_layer``: the backbone's own ImageNet classifier is kept, frozen, minus its final layer; one
+  new final layer per task trains.
+- ``finetune``: everything trains; the backbone at ``model.backbone_lr`` x the learning rate, and frozen
+  for the first ``model.unfreeze_epochs`` epochs (gradual unfreezing: heads first).
+- ``scratch``: the same architecture from random weights; everything trains.
+
+Images arrive normalised the toonlab way (``toonlab.data.batches.MEAN/STD``); the model converts
+them to the backbone's own input normalisation (mean, std) in its first step, so the data layer,
+augmentation, explanations and exported models need nothing backbone-specific.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from toonlab.config import ModelConfig
+from toonlab.data.batches import MEAN, STD
+from toonlab.data.samples import TaskSpec
+from toonlab.errors import ToonlabError
+from toonlab.models.backbones import BACKBONES, BackboneSpec
+from toonlab.models.backbones.weights import load_weights, weights_path
+from toonlab.models.network import MultiHeadNet
+
+TRANSFER_MODES = ("features", "last_layer", "finetune", "scratch")
+FROZEN_MODES = ("features", "last_layer")
+
+
+class PretrainedBackbone(nn.Module):
+    """toonlab-normalised images → the backbone's normalisation → trunk (→ classifier body) → features.
+
+    ``forward_features`` also takes already computed features (a 2-D tensor) and passes them through,
+    so a frozen backbone's features can be cached and the same model trained on them.
+    """
+
+    def __init__(self, spec: BackboneSpec, mode: str, weights: str) -> None:
+        super().__init__()
+        net = spec.build()
+        path = None if mode == "scratch" else weights_path(spec, weights)
+        if path is not None:
+            load_weights(net, spec, path)
+        self.name, self.mode, self.weights_file = spec.name, mode, path or ""
+        self.trunk = spec.trunk(net)
+        self.body = spec.body(net) if mode == "last_layer" else nn.Identity()
+        self.num_features = spec.body_features if mode == "last_layer" else spec.trunk_features
+        scale = torch.tensor(STD) / torch.tensor(spec.std)
+        self.register_buffer("in_scale", scale.view(1, 3, 1, 1))
+        self.register_buffer("in_shift", ((torch.tensor(MEAN) - torch.tensor(spec.mean)) / torch.tensor(spec.std))
+                             .view(1, 3, 1, 1))
+        self.frozen = False
+        self.freeze(mode in FROZEN_MODES)
+
+    def freeze(self, frozen: bool = True) -> None:
+        """Stop (or restart) training the backbone: no gradients, batch-norm statistics kept."""
+        self.frozen = frozen
+        for p in [*self.trunk.parameters(), *self.body.parameters()]:
+            p.requires_grad_(not frozen)
+        self.train(self.training)
+
+    def train(self, mode: bool = True) -> PretrainedBackbone:
+        super().train(mode)
+        if self.frozen:
+            self.trunk.eval()
+            self.body.eval()
+        return self
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """Images (B, 3, H, W) → features (B, num_features); features (B, F) pass through."""
+        if x.dim() == 2:
+            return x
+        return self.body(self.trunk(x * self.in_scale + self.in_shift))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_features(x)
+
+
+def pretrained_model(cfg: ModelConfig, tasks: dict[str, TaskSpec]) -> MultiHeadNet:
+    """The backbone ``cfg.name`` in mode ``cfg.transfer`` with the neck and one head per task."""
+    check_transfer_config(cfg)
+    backbone = PretrainedBackbone(BACKBONES[cfg.name], cfg.transfer, cfg.weights)
+    depth = 0 if cfg.transfer == "last_layer" else cfg.head_depth
+    return MultiHeadNet(backbone, tasks, neck_depth=depth, neck_width=cfg.head_width, activation="relu",
+                        dropout=cfg.head_dropout, norm_position=cfg.norm_position)
+
+
+def check_transfer_config(cfg: ModelConfig) -> None:
+    """Refuse options that a pretrained backbone cannot honour, naming them."""
+    if cfg.transfer not in TRANSFER_MODES:
+        raise ToonlabError(f"model.transfer must be one of {', '.join(TRANSFER_MODES)}. Received: {cfg.transfer!r}")
+    unsupported = {"model.init": cfg.init != "default", "model.bias=false": not cfg.bias,
+                   "model.dropconnect": cfg.dropconnect > 0, "model.freezeconnect": cfg.freezeconnect > 0}
+    used = [name for name, on in unsupported.items() if on]
+    if used:
+        raise ToonlabError(f"{', '.join(used)} apply to toonlab's own cnn/mlp, not to the pretrained backbone "
+                           f"{cfg.name!r}; leave them at their defaults (or use model.name=cnn).")
+    if not 0 < cfg.backbone_lr <= 1:
+        raise ToonlabError(f"model.backbone_lr is the backbone's share of the learning rate in finetune mode, in (0, 1]. "
+                           f"Received: {cfg.backbone_lr!r}")
+
+
+def param_groups(model: nn.Module, lr: float, backbone_lr: float) -> list[dict]:
+    """Optimizer groups: a pretrained backbone at ``lr * backbone_lr``, everything else at ``lr``."""
+    backbone = getattr(model, "backbone", None)
+    if not isinstance(backbone, PretrainedBackbone) or backbone.mode != "finetune":
+        return [{"params": list(model.parameters())}]
+    inner = {id(p) for p in backbone.parameters()}
+    rest = [p for p in model.parameters() if id(p) not in inner]
+    return [{"params": rest}, {"params": list(backbone.parameters()), "lr": lr * backbone_lr}]
