@@ -18,6 +18,7 @@ from typing import Callable
 
 from toonlab import __version__
 from toonlab.cli_inspect import diagnose, diagnose_args, explain, explain_args, visualize, visualize_args
+from toonlab.cli_ship import export, export_args, predict, predict_args
 from toonlab.cli_sweep import sweep, sweep_args
 from toonlab.errors import ToonlabError
 from toonlab.progress import ProgressBar
@@ -284,6 +285,10 @@ VERBS: dict[str, tuple[Callable, Callable, str]] = {
                                             "|inputs|, |gradients|; flags vanishing/exploding layers; --tune-init."),
     "sweep": (sweep_args, sweep, "Hyper-parameter sweep from a YAML file (grid, one-way, rounds on growing subsets, "
                                  "random, TPE) on Optuna; resumable; --workers N or several machines share a study."),
+    "predict": (predict_args, predict, "Predicted label and probability (or value) per task for new images; "
+                                       "--out preds.csv."),
+    "export": (export_args, export, "Export the trained multi-head model, e.g. --onnx OUT.onnx with one named "
+                                    "output per task."),
     "demo": (_demo_args, _demo, "Synth 10k faces, train all 18 attributes, print the table."),
     "augment-preview": (_preview_args, _preview, "Write a PNG grid of training images and their augmented copies."),
 }

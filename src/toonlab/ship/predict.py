@@ -1,0 +1,161 @@
+"""``toonlab predict``: each task's label and probability (or value) for new image files.
+
+Images are decoded and normalised with the run's own preprocessing (see
+:class:`~toonlab.ship.networks.Preprocessing`), in batches, and run through every network of the run
+(one in shared mode, one per task in separate mode). A k-fold or repeats parent folder predicts with
+every member and averages: class probabilities for classification, values for regression.
+Files that cannot be decoded are collected with the reason, not raised.
+
+Example:
+    >>> preds = predict_images("runs/demo", ["new_faces/"])  # doctest: +SKIP
+    >>> preds.labels("hair")[:2], preds.failures  # doctest: +SKIP
+    (['blond', 'brown'], [Skipped(path='new_faces/broken.png', reason='not an image PIL can read')])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from toonlab.data.cache import failure_reason
+from toonlab.data.samples import Skipped, TaskSpec
+from toonlab.data.sources.base import IMAGE_SUFFIXES
+from toonlab.data.sources.base import find_images as find_image_names
+from toonlab.errors import ToonlabError
+from toonlab.ship.networks import (
+    Preprocessing,
+    RunNetwork,
+    all_tasks,
+    load_networks,
+    member_runs,
+    shared_preprocessing,
+)
+from toonlab.train.loop import predict
+
+
+@dataclass
+class Predictions:
+    """What :func:`predict_images` returns.
+
+    Attributes:
+        files: the images predicted, in order (as found: given paths, or paths under a given folder).
+        tasks: task name → spec (classes in output order).
+        outputs: task → class probabilities ``(N, K)`` (classification) or values ``(N,)`` (regression).
+        failures: files that could not be decoded, with the reason.
+        members: runs whose outputs were averaged (1, or the members of a k-fold/repeats parent).
+    """
+
+    files: list[str]
+    tasks: dict[str, TaskSpec]
+    outputs: dict[str, np.ndarray]
+    failures: list[Skipped] = field(default_factory=list)
+    members: int = 1
+
+    def labels(self, task: str) -> list[str]:
+        """The predicted class name per image (classification tasks)."""
+        return [self.tasks[task].classes[k] for k in self.outputs[task].argmax(1)]
+
+    def top(self, task: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` most probable classes per image, best first: ``(indices (N, k), probabilities (N, k))``."""
+        probs = self.outputs[task]
+        order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+        return order, np.take_along_axis(probs, order, axis=1)
+
+
+def predict_images(
+    run: str | Path, images: Sequence[str | Path], *, batch_size: int = 64, device: str = "auto",
+) -> Predictions:
+    """Predict every task of ``run`` for ``images``.
+
+    Args:
+        run: a training run folder (shared or separate mode), or a k-fold/repeats parent (members averaged).
+        images: image files and/or folders (searched recursively for image files).
+        batch_size: images decoded and predicted at a time.
+        device: 'auto', 'cpu' or 'cuda'.
+
+    Returns:
+        :class:`Predictions` for the images that could be decoded; the others are in ``failures``.
+
+    Raises:
+        ToonlabError: a missing path, no images found, or no image could be decoded.
+    """
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ToonlabError(f"--batch-size must be a whole number of images >= 1. Received: batch_size={batch_size!r}")
+    paths = find_images(images)
+    sets = [load_networks(member, device=device) for member in member_runs(run) or [Path(run)]]
+    prep = shared_preprocessing([net for nets in sets for net in nets])
+    tasks = _common_tasks(sets)
+    files, failures, chunks = [], [], {name: [] for name in tasks}
+    for lo in range(0, len(paths), batch_size):
+        pixels, ok, bad = _decode_batch(paths[lo : lo + batch_size], prep)
+        files += ok
+        failures += bad
+        if ok:
+            for name, out in _average(sets, prep, pixels).items():
+                chunks[name].append(out)
+    if not files:
+        raise ToonlabError(f"None of the {len(paths)} image(s) could be read, e.g. {failures[0].path!r}: "
+                           f"{failures[0].reason}. Pass image files PIL can open.")
+    outputs = {name: np.concatenate(parts) for name, parts in chunks.items()}
+    return Predictions(files, tasks, outputs, failures, members=len(sets))
+
+
+def find_images(images: Sequence[str | Path]) -> list[Path]:
+    """Files as given; folders expand (recursively, sorted, hidden entries skipped) to their image files.
+
+    Raises:
+        ToonlabError: a path that does not exist, or no image found at all.
+    """
+    if isinstance(images, (str, Path)):
+        images = [images]
+    paths: list[Path] = []
+    for item in map(Path, images):
+        if item.is_dir():
+            paths += [item / rel for rel in find_image_names(item, IMAGE_SUFFIXES)]
+        elif item.is_file():
+            paths.append(item)
+        else:
+            raise ToonlabError(f"No image file or folder at {str(item)!r}. Pass image files or folders of images. "
+                               f"Received: {str(item)!r}")
+    if not paths:
+        raise ToonlabError(f"No images found (looked for {', '.join(IMAGE_SUFFIXES)} files). "
+                           f"Received: {[str(i) for i in images]}")
+    return paths
+
+
+def _decode_batch(paths: Sequence[Path], prep: Preprocessing) -> tuple[np.ndarray, list[str], list[Skipped]]:
+    """``(pixels of the readable images, their file names, the unreadable files and why)``."""
+    pixels, ok, bad = [], [], []
+    for path in paths:
+        try:
+            pixels.append(prep.decode(path))
+            ok.append(str(path))
+        except Exception as e:  # noqa: BLE001 - PIL raises many types; each becomes a reported file
+            bad.append(Skipped(str(path), failure_reason(path, e)))
+    return (np.stack(pixels) if pixels else np.empty((0,))), ok, bad
+
+
+def _average(sets: list[list[RunNetwork]], prep: Preprocessing, pixels: np.ndarray) -> dict[str, np.ndarray]:
+    """Per task the mean over ``sets`` of probabilities (classification) or values (regression)."""
+    total: dict[str, np.ndarray] = {}
+    for nets in sets:
+        for net in nets:
+            x = prep.to_tensor(pixels, net.runtime)
+            for name, out in predict(net.model, [(x, None)], runtime=net.runtime).items():
+                total[name] = total[name] + out if name in total else out
+    return {name: out / len(sets) for name, out in total.items()} if len(sets) > 1 else total
+
+
+def _common_tasks(sets: list[list[RunNetwork]]) -> dict[str, TaskSpec]:
+    """The tasks every member predicts, with identical classes (else averaging would mix classes up)."""
+    tasks = all_tasks(sets[0])
+    for nets in sets[1:]:
+        other = all_tasks(nets)
+        if {n: s.classes for n, s in other.items()} != {n: s.classes for n, s in tasks.items()}:
+            raise ToonlabError(f"The members of this k-fold/repeats folder predict different tasks or classes "
+                               f"({nets[0].path} differs from {sets[0][0].path}), so they cannot be averaged. "
+                               "Predict with one member folder instead.")
+    return tasks
