@@ -18,6 +18,7 @@ from typing import Callable
 
 from toonlab import __version__
 from toonlab.cli_inspect import diagnose, diagnose_args, explain, explain_args, visualize, visualize_args
+from toonlab.cli_report import report, report_args
 from toonlab.cli_ship import export, export_args, predict, predict_args
 from toonlab.cli_sweep import sweep, sweep_args
 from toonlab.errors import ToonlabError
@@ -187,6 +188,8 @@ def _train(args: argparse.Namespace) -> int:
     cfg = _resolve(args, base_run=args.out if args.resume else None)
     metrics = train(cfg, args.out, resume=args.resume, command=_command_line(args.argv))
     _print_result(metrics, args.out, format_table)
+    from toonlab.cli_report import refresh  # RUN/report.html; a failure is only a warning
+    refresh(args.out)
     return 0
 
 
@@ -221,6 +224,8 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"\nRobustness on the {result['split']} split ({result['n_images']} images):")
         print(format_robustness(result))
         print(f"Robustness: {args.run}/{ROBUSTNESS_FILE}")
+    from toonlab.cli_report import refresh  # RUN/report.html; a failure is only a warning
+    refresh(args.run)
     return 0
 
 
@@ -241,6 +246,8 @@ def _demo(args: argparse.Namespace) -> int:
     result = demo(cfg, folder=args.dir, n=args.n, synth_progress=bar, command=_command_line(args.argv))
     _print_result(result.metrics, result.run, format_table)
     print(f"Total demo time: {result.seconds / 60:.1f} min (synth {result.synth_seconds:.0f}s).")
+    from toonlab.cli_report import refresh  # RUN/report.html; a failure is only a warning
+    refresh(result.run)
     return 0
 
 
@@ -285,6 +292,8 @@ VERBS: dict[str, tuple[Callable, Callable, str]] = {
                                             "|inputs|, |gradients|; flags vanishing/exploding layers; --tune-init."),
     "sweep": (sweep_args, sweep, "Hyper-parameter sweep from a YAML file (grid, one-way, rounds on growing subsets, "
                                  "random, TPE) on Optuna; resumable; --workers N or several machines share a study."),
+    "report": (report_args, report, "Write RUN/report.html: one self-contained page with the command, config, data, "
+                                    "metrics, curves, confusion matrices, mistakes, robustness and explanations."),
     "predict": (predict_args, predict, "Predicted label and probability (or value) per task for new images; "
                                        "--out preds.csv."),
     "export": (export_args, export, "Export the trained multi-head model, e.g. --onnx OUT.onnx with one named "

@@ -30,6 +30,7 @@ def explain_args(p: argparse.ArgumentParser) -> None:
 
 
 def explain(args: argparse.Namespace) -> int:
+    from toonlab.cli_report import refresh  # RUN/report.html at the end; a failure is only a warning
     from toonlab.explain.run import explain_run, score_run
 
     tasks = args.task if args.task == "all" else args.task.split(",")
@@ -41,10 +42,12 @@ def explain(args: argparse.Namespace) -> int:
         table = score_run(args.run, n=args.n, methods=methods, tasks=tasks, seed=args.seed, **options)
         print(format_scores(table))
         print(f"Scores: {args.run}/explain/scores.csv")
+        refresh(args.run)
         return 0
     methods = "all" if args.method == "all" else args.method.split(",")
     written = explain_run(args.run, args.images or None, tasks=tasks, methods=methods, out=args.out, **options)
     print(f"Wrote {len(written)} panels under {args.out or args.run + '/explain'}.")
+    refresh(args.run)
     return 0
 
 

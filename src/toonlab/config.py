@@ -118,7 +118,7 @@ class TrainConfig:
 
     mode: str = _f("shared", "'shared': one multi-head network for all tasks; 'separate': one network per task.")
     epochs: int = _f(20, "Maximum epochs.")
-    batch_size: int = _f(64, "Images per step.")
+    batch_size: int = _f(64, "Images per step; with --nproc N or torchrun the global batch, split across them.")
     optimizer: str = _f("adam", "Optimizer: 'adam', 'adamw', 'sgd' or 'rmsprop'.")
     momentum: float = _f(0.9, "Momentum of SGD and RMSProp.")
     nesterov: bool = _f(False, "Nesterov momentum (SGD).")
@@ -174,6 +174,8 @@ class EvalConfig:
 
     plots: bool = _f(True, "Draw confusion-matrix and predicted-vs-true PNGs under RUN/eval/<task>/.")
     mistakes: int = _f(20, "Most confident mistakes (largest errors for regression) listed per task.")
+    report: bool = _f(True, "Rewrite RUN/report.html at the end of train, eval, explain and demo "
+                      "(`toonlab report RUN` writes it anyway).")
 
 
 @dataclass

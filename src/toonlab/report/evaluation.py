@@ -1,0 +1,139 @@
+"""The report's evaluation sections: learning curves, confusion matrices, the most confident mistakes
+and the robustness table.
+
+Each ``*_section(folder)`` returns the section's markup, or None when the run holds nothing for it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from toonlab.report.confusion import confusion_from_csv
+from toonlab.report.figures import learning_curves, png_file, thumbnail
+from toonlab.report.files import ReportFolder, read_csv, read_json
+from toonlab.report.html import (
+    Raw,
+    figure,
+    image,
+    join,
+    missing,
+    para,
+    section,
+    table,
+    tag,
+)
+from toonlab.report.summary import num, pct
+
+MAX_MISTAKES = 8  # rows (and thumbnails) per task; the CSV holds up to eval.mistakes
+
+
+def curves_section(folder: ReportFolder) -> Raw | None:
+    """id ``curves``: loss and accuracy by epoch from history.csv; in separate mode one figure with each
+    task network's validation curves (RUN/tasks/<task>/history.csv)."""
+    if (folder.path / "history.csv").is_file():
+        histories, title = {"shared": read_csv(folder.path / "history.csv")}, "one shared network (history.csv)"
+    else:
+        paths = sorted((folder.path / "tasks").glob("*/history.csv"))
+        histories, title = {p.parent.name: read_csv(p) for p in paths}, "one network per task (tasks/*/history.csv)"
+    histories = {name: rows for name, rows in histories.items() if rows}
+    png = learning_curves(histories, title) if histories else None
+    return section("curves", "Learning curves", figure(png, title)) if png else None
+
+
+def confusion_section(folder: ReportFolder) -> Raw | None:
+    """id ``confusion``: each task's confusion matrix (confusion.png, else a heatmap table from
+    confusion.csv); regression tasks' predicted-vs-true scatter.png when present."""
+    parts = []
+    for task, path in _eval_folders(folder):
+        png = png_file(path / "confusion.png") or png_file(path / "scatter.png")
+        if png:
+            parts.append(figure(png, task))
+        elif (path / "confusion.csv").is_file():
+            parts.append(confusion_from_csv(path / "confusion.csv", _title(task, folder.metrics)))
+    parts = [p for p in parts if p]
+    return section("confusion", "Confusion matrices", *parts) if parts else None
+
+
+def mistakes_section(folder: ReportFolder) -> Raw | None:
+    """id ``mistakes``: per task the most confident mistakes (regression: the largest errors) with thumbnails."""
+    root, thumbs = folder.data_root(), {}
+    parts = []
+    for task, path in _eval_folders(folder):
+        rows = read_csv(path / "mistakes.csv") or read_csv(path / "errors.csv")
+        if rows is None:
+            continue
+        summary = (folder.metrics.get("tasks", {}).get(task, {}).get("mistakes") or {}).get("summary")
+        parts += [tag("h3", task), para(summary) if summary else None, _mistake_table(rows, root, thumbs)]
+    if not parts:
+        return None
+    where = f"Images are read from {root}." if root else "The data folder is unknown, so no images are shown."
+    return section("mistakes", "Most confident mistakes", para(where, cls="note"), *parts)
+
+
+def robustness_section(folder: ReportFolder) -> Raw | None:
+    """id ``robustness``: accuracy (MAE for regression) clean and under each transform × severity."""
+    result = read_json(folder.path / "robustness.json")
+    if not result or not isinstance(result.get("clean"), dict):
+        return None
+    tasks = list(result["clean"].get("tasks", {}))
+    header = ["transform", "severity", "mean acc", "change pp", *tasks]
+    rows = [_robust_row("clean", "", result["clean"], None, tasks)]
+    rows += [_robust_row(e.get("transform", "?"), e.get("severity", ""), e, e.get("change_pp"), tasks)
+             for e in result.get("transforms", [])]
+    note = para(f"On the {result.get('split', 'validation')} split, {result.get('n_images', '?')} images, "
+                f"seed {result.get('seed', '?')}.", cls="note")
+    meanings = result.get("meanings") or {}
+    legend = table(["transform", "what it does (s = severity)"], meanings.items()) if meanings else None
+    return section("robustness", "Robustness", note, table(header, rows), legend)
+
+
+def _eval_folders(folder: ReportFolder) -> list[tuple[str, Path]]:
+    """``(task, RUN/eval/<task>)`` in the order of metrics.json's tasks, then any other folders."""
+    base = folder.path / "eval"
+    if not base.is_dir():
+        return []
+    names = list(folder.metrics.get("tasks", {}))
+    by_folder = {n.replace("/", "_").replace("\\", "_"): n for n in names}
+    found = sorted((p for p in base.iterdir() if p.is_dir()), key=lambda p: (
+        names.index(by_folder[p.name]) if p.name in by_folder else len(names), p.name))
+    return [(by_folder.get(p.name, p.name), p) for p in found]
+
+
+def _title(task: str, metrics: dict[str, Any]) -> str:
+    acc = metrics.get("tasks", {}).get(task, {}).get("accuracy")
+    return f"{task} (accuracy {pct(acc)})" if acc is not None else task
+
+
+def _mistake_table(rows: list[dict[str, str]], root: Path | None, thumbs: dict[str, Raw]) -> Raw:
+    regression = bool(rows) and "error" in rows[0]
+    header = ["image", "file", "true", "predicted", "error" if regression else "confidence"]
+    body = [(_thumb(r.get("file", ""), root, thumbs), r.get("file", ""), r.get("true", ""), r.get("pred", ""),
+             _value(r.get("error" if regression else "confidence", ""), regression))
+            for r in rows[:MAX_MISTAKES]]
+    more = para(f"… and {len(rows) - MAX_MISTAKES} more in the CSV.", cls="note") if len(rows) > MAX_MISTAKES else None
+    return join([table(header, body), more]) if body else para("No mistakes.", cls="note")
+
+
+def _thumb(file: str, root: Path | None, cache: dict[str, Raw]) -> Raw:
+    if file not in cache:
+        png = thumbnail(root / file) if root and file else None
+        cache[file] = image(png, file, cls="thumb") if png else missing(file)
+    return cache[file]
+
+
+def _value(text: str, regression: bool) -> str:
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return num(value) if regression else pct(value)
+
+
+def _robust_row(name: str, severity: Any, entry: dict[str, Any], change: Any, tasks: list[str]) -> list[str]:
+    cells = [name, f"{severity:g}" if isinstance(severity, (int, float)) else str(severity),
+             pct(entry.get("mean_accuracy")), f"{change:+.2f}" if isinstance(change, (int, float)) else ""]
+    for task in tasks:
+        m = entry.get("tasks", {}).get(task, {})
+        cells.append(num(m.get("mae")) if m.get("kind") == "regression" else pct(m.get("accuracy")))
+    return cells
