@@ -23,6 +23,7 @@ from toonlab.cli_ship import export, export_args, predict, predict_args
 from toonlab.cli_sweep import sweep, sweep_args
 from toonlab.errors import ToonlabError
 from toonlab.progress import ProgressBar
+from toonlab.train import launch
 
 log = logging.getLogger("toonlab")
 
@@ -41,13 +42,16 @@ def main(argv: list[str] | None = None) -> int:
         args.overrides = _overrides(extra, allowed=getattr(args, "takes_overrides", False))
         return int(args.func(args) or 0)
     except ToonlabError as e:
-        print(f"toonlab {args.verb}: error: {e}", file=sys.stderr)
+        if not isinstance(e, launch.ReportedByRankZero):  # rank 0 of a data-parallel run has said it already
+            where = f" (process {launch.rank()} of {launch.world_size()})" if launch.rank() else ""
+            print(f"toonlab {args.verb}: error{where}: {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and closed early: not an error worth a traceback
         sys.stderr.close()
         return 141
     except KeyboardInterrupt:
-        print("Interrupted. A training run can be continued with `toonlab train ... --resume`.", file=sys.stderr)
+        if launch.rank() == 0:
+            print("Interrupted. A training run can be continued with `toonlab train ... --resume`.", file=sys.stderr)
         return 130
 
 
@@ -142,6 +146,11 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", nargs="?", help="Data folder (or set data.path in --config).")
     p.add_argument("-o", "--out", required=True, help="Run folder to create (or continue with --resume).")
     p.add_argument("--resume", action="store_true", help="Continue an interrupted run from its last checkpoint.")
+    p.add_argument("--nproc", type=int, default=1, metavar="N",
+                   help="Train one model on N processes of this machine with DistributedDataParallel (gloo on CPU, "
+                   "NCCL on GPU: one GPU each); only process 0 writes RUN. --batch-size stays the global batch, split "
+                   "across the N, so results compare with --nproc 1. Not with --folds, --repeats or "
+                   "train.checkpoint_every. Under torchrun leave it out. Default 1.")
     _config_args(p)
 
 
@@ -173,7 +182,7 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--folds", type=int, help="k-fold cross-validation: train K models, each tested on one fold.")
     p.add_argument("--repeats", type=int, help="Train N times with seeds seed..seed+N-1; report mean ± std.")
     p.add_argument("--seed", type=int, help="Seed for split, initialisation and data order.")
-    p.add_argument("--batch-size", type=int, help="Images per step.")
+    p.add_argument("--batch-size", type=int, help="Images per step (with --nproc: the global batch).")
     p.add_argument("--lr", type=float, help="Learning rate.")
     p.add_argument("--no-progress", action="store_true", help="No progress bar.")
     p.set_defaults(takes_overrides=True)
@@ -182,14 +191,18 @@ def _config_args(p: argparse.ArgumentParser) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    cfg = _resolve(args, base_run=args.out if args.resume else None)
+    if launch.check_nproc(args.nproc):  # this process starts the N that train (each runs this command again)
+        launch.check_parallel(cfg, args.nproc)
+        return launch.launch(args.argv, args.nproc)
     from toonlab.evaluate.table import format_table
     from toonlab.train.run import train
 
-    cfg = _resolve(args, base_run=args.out if args.resume else None)
     metrics = train(cfg, args.out, resume=args.resume, command=_command_line(args.argv))
-    _print_result(metrics, args.out, format_table)
-    from toonlab.cli_report import refresh  # RUN/report.html; a failure is only a warning
-    refresh(args.out)
+    if launch.rank() == 0:
+        _print_result(metrics, args.out, format_table)
+        from toonlab.cli_report import refresh  # RUN/report.html; a failure is only a warning
+        refresh(args.out)
     return 0
 
 
@@ -308,9 +321,10 @@ VERBS: dict[str, tuple[Callable, Callable, str]] = {
 def _resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None):
     """Defaults (or a recipe / a resumed run's config) < --config YAML < --section.key=value < shortcuts."""
     from toonlab.config import resolve_config, set_option
-    from toonlab.runs import load_run_config
 
-    if base_run is not None:
+    if base_run is not None:  # toonlab.runs imports torch: only when needed (--nproc starts sooner)
+        from toonlab.runs import load_run_config
+
         base = load_run_config(base_run)
     cfg = resolve_config(base=base, yaml_path=args.config, overrides=args.overrides)
     shortcuts = {"data.path": getattr(args, "data", None), "train.mode": getattr(args, "mode", None),

@@ -72,18 +72,26 @@ class Batches:
         return self.indices[rng.permutation(len(self.indices))]
 
     def __len__(self) -> int:
-        return -(-self._used() // self.batch_size)
+        return -(-self.used() // self.batch_size)
 
-    def _used(self) -> int:
+    def used(self) -> int:
         """Images per pass: all, minus a last single-image batch when shuffling."""
         n = len(self.indices)
         return n - 1 if self.shuffle and n > 1 and n % self.batch_size == 1 else n
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        order = self.order()[: self._used()]
+        for rows in self.rows():
+            yield self.load(rows)
+
+    def rows(self) -> Iterator[np.ndarray]:
+        """Each batch's row indices, in this epoch's order (sorted within a batch: kinder to a memmap)."""
+        order = self.order()[: self.used()]
         for start in range(0, len(order), self.batch_size):
-            rows = np.sort(order[start : start + self.batch_size])  # sorted reads are kinder to a memmap
-            yield self.to_tensor(self.images[rows]), torch.from_numpy(self.labels[rows]).to(self.device)
+            yield np.sort(order[start : start + self.batch_size])
+
+    def load(self, rows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(images, labels)`` of ``rows`` on the device."""
+        return self.to_tensor(self.images[rows]), torch.from_numpy(self.labels[rows]).to(self.device)
 
     def to_tensor(self, batch: np.ndarray) -> torch.Tensor:
         """(B, H, W, 3) uint8 -> normalised float (B, 3, H, W)."""

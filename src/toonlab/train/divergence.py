@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from toonlab.errors import ToonlabError
+from toonlab.train.distributed import every_process
 
 SHARED = "shared layers"
 LIKELY_CAUSES = (
@@ -47,10 +48,17 @@ class DivergenceError(ToonlabError):
 
 
 def check_loss(loss: torch.Tensor, parts: dict[str, torch.Tensor]) -> None:
-    """Raise :class:`NonFiniteError` naming the heads whose loss is NaN or infinite."""
-    if bool(torch.isfinite(loss)):  # one sync per step; the heads are only looked at on failure
+    """Raise :class:`NonFiniteError` naming the heads whose loss is NaN or infinite.
+
+    With several processes training one model it raises on all of them when any has a bad loss,
+    so that all roll back together.
+    """
+    finite = bool(torch.isfinite(loss))  # one sync per step; the heads are only looked at on failure
+    if every_process(finite, loss.device):
         return
     losses = _values(parts)
+    if finite:
+        raise NonFiniteError("loss on another process", [], losses)
     raise NonFiniteError("loss", [name for name, value in losses.items() if not math.isfinite(value)], losses)
 
 
@@ -124,6 +132,6 @@ def _values(parts: dict[str, torch.Tensor]) -> dict[str, float]:
 
 
 def _owner(param_name: str) -> str:
-    """'heads.color.weight' -> 'color'; anything else -> the shared layers."""
-    parts = param_name.split(".")
+    """'heads.color.weight' -> 'color' (also under DDP's 'module.'); anything else -> the shared layers."""
+    parts = param_name.removeprefix("module.").split(".")
     return parts[1] if parts[0] == "heads" and len(parts) > 2 else SHARED

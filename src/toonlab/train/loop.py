@@ -141,6 +141,8 @@ def fit(state: Fit, train_batches: Any, val_batches: Any, *, epochs: int, progre
             _roll_back(state, snapshot, bad, epoch=epoch, steps=len(train_batches))
             continue
         logs.update(evaluate(state.model, val_batches, tasks=state.tasks, runtime=state.runtime))
+        if state.parallel is not None:  # every process acts on the same train sums and rank 0's validation
+            logs = state.parallel.agree(state, logs)
         _end_epoch(state, epoch, logs, seconds=time.perf_counter() - start)
     for cb in state.callbacks:
         cb.on_train_end(state)
@@ -159,7 +161,8 @@ def _train_epoch(state: Fit, batches: Any, epoch: int, desc: str, progress: bool
         if every and state.options.last_path and step % every == 0 and step < len(batches):
             save_checkpoint(state.options.last_path, state.checkpoint_payload())
 
-    return train_one_epoch(state.model, remaining, state.optimizer, tasks=state.tasks, runtime=state.runtime,
+    model = state.model if state.parallel is None else state.parallel.model  # the DDP wrapper syncs gradients
+    return train_one_epoch(model, remaining, state.optimizer, tasks=state.tasks, runtime=state.runtime,
                            scheduler=state.scheduler, progress=progress, desc=desc,
                            loss_weights=state.options.loss_weights, augment=augment, meter=state.meter,
                            start=state.step, on_step=after_step)

@@ -30,6 +30,7 @@ from toonlab.models import create_model
 from toonlab.progress import ProgressBar
 from toonlab.runs import CONFIG_FILE, group_folder
 from toonlab.runtime import Runtime, resolve_runtime, set_threads
+from toonlab.train import distributed
 from toonlab.train.callbacks import Callback, CSVLogger, EarlyStopping, ModelCheckpoint, TensorBoardLogger
 from toonlab.train.checkpoint import load_checkpoint, tasks_to_dict
 from toonlab.train.loop import Fit, fit
@@ -50,12 +51,11 @@ def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, comma
         command: the command line that started the run, recorded in metrics.json.
         callbacks: extra callbacks for every network, after the loggers (e.g. a sweep's pruner).
     """
+    if distributed.requested():  # under torchrun / --nproc N: one model trained by every process
+        return distributed.train_parallel(cfg, out, resume=resume, command=command, callbacks=callbacks)
     start = time.perf_counter()
     check_config(cfg)
-    out = _check_out(Path(out), cfg, resume)
-    if not cfg.data.path:
-        raise ToonlabError("No data folder: pass DATA (`toonlab train DATA --out RUN`) or set data.path in --config.")
-    cfg.data.path = str(Path(cfg.data.path).resolve())  # absolute, so `toonlab eval RUN` works from any folder
+    out = check_run_folder(cfg, Path(out), resume)
     set_threads(cfg.train.threads)
     runtime = resolve_runtime(device=cfg.train.device, precision=cfg.train.precision,
                               channels_last=cfg.train.channels_last)
@@ -75,8 +75,9 @@ def train_prepared(
     """Train every network of one run on already prepared (and split) data, then evaluate on its test split."""
     start = time.perf_counter() if start is None else start
     data.tasks = regression_scales(data.tasks, data.labels[data.splits["train"]])
-    save_config(cfg, out / CONFIG_FILE)
-    write_skipped(out / "skipped.csv", data.skipped)
+    if distributed.is_main():  # with several processes only rank 0 writes the run folder
+        save_config(cfg, out / CONFIG_FILE)
+        write_skipped(out / "skipped.csv", data.skipped)
     log.info("Data: %d images used, %d skipped; splits %s; %s", len(data.rel_paths), len(data.skipped),
              data.split_sizes(), runtime.describe())
     _warn_duplicates(data)
@@ -86,7 +87,9 @@ def train_prepared(
     train_seconds = time.perf_counter() - start
     extra = {"seed": cfg.train.seed, "mode": cfg.train.mode, "image_size": cfg.data.image_size,
              "wall_time_s": round(train_seconds, 2), "command": command, "duplicates": duplicate_report(data)}
-    return evaluate_prepared(out, data, runtime, extra=extra, options=cfg.eval)
+    if distributed.active():
+        extra["processes"] = distributed.processes()
+    return distributed.on_main(lambda: evaluate_prepared(out, data, runtime, extra=extra, options=cfg.eval))
 
 
 def _warn_duplicates(data: PreparedData) -> None:
@@ -108,15 +111,17 @@ def train_network(
     _seed_everything(cfg.train.seed)
     model = _place(create_model(cfg.model, tasks, image_size=cfg.data.image_size), runtime)
     labels = data.labels[:, [list(data.tasks).index(t) for t in tasks]]
-    train_b, val_b = _batches(cfg, data, labels, runtime)
+    train_b, val_b = distributed.shard(*_batches(cfg, data, labels, runtime))
     optimizer = build_optimizer(model.parameters(), cfg.train)
     scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch=len(train_b))
     meta = _meta(cfg, tasks, labels[data.splits["train"]])
-    state = Fit(model, optimizer, scheduler, tasks, runtime, _callbacks(cfg, folder, tasks, callbacks or []), meta)
+    cbs = distributed.rank_callbacks(_callbacks(cfg, folder, tasks, callbacks or []))
+    state = Fit(model, optimizer, scheduler, tasks, runtime, cbs, meta)
     last = folder / "checkpoints" / "last.pt"
     if resume and last.exists():
         state.restore(load_checkpoint(last))
         log.info("Resuming %s after epoch %d, step %d.", folder, state.epoch, state.step)
+    distributed.parallelize(state)
     return fit(state, train_b, val_b, epochs=cfg.train.epochs, progress=cfg.train.progress)
 
 
@@ -147,6 +152,15 @@ def check_config(cfg: ExperimentConfig) -> None:
     FitOptions.from_config(cfg)
     if cfg.train.schedule not in SCHEDULES:
         raise ToonlabError(f"train.schedule must be one of {', '.join(SCHEDULES)}. Received: {cfg.train.schedule!r}")
+
+
+def check_run_folder(cfg: ExperimentConfig, out: Path, resume: bool) -> Path:
+    """Check the mode, the run folder (new, or an old one to ``resume``) and the data folder; create ``out``."""
+    out = _check_out(out, cfg, resume)
+    if not cfg.data.path:
+        raise ToonlabError("No data folder: pass DATA (`toonlab train DATA --out RUN`) or set data.path in --config.")
+    cfg.data.path = str(Path(cfg.data.path).resolve())  # absolute, so `toonlab eval RUN` works from any folder
+    return out
 
 
 def _check_out(out: Path, cfg: ExperimentConfig, resume: bool) -> Path:

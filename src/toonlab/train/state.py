@@ -134,6 +134,7 @@ class Fit:
     augment_rng: torch.Generator | None = None  # the current epoch's augmentation generator
     rollbacks: int = 0
     stop: bool = False
+    parallel: Any = None  # a toonlab.train.distributed.Parallel when several processes train ``model`` together
 
     def __post_init__(self) -> None:
         if self.options is None:

@@ -1,0 +1,56 @@
+"""One process of a data-parallel run, started by torchrun from test_distributed.py (not a test itself).
+
+Usage: ``torchrun --nproc_per_node 2 rank_worker.py RUN EPOCHS REPORTS``: resumes RUN to EPOCHS
+epochs; rank 1's second training step gets a NaN loss (rank 0's does not), so both must roll back
+together. Each rank saves its final weights and rollback count to ``REPORTS/rank<r>.pt``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import torch
+
+from toonlab.runs import load_run_config
+from toonlab.train import loop
+from toonlab.train.callbacks import Callback
+from toonlab.train.run import train
+
+
+class Report(Callback):
+    """Writes the model's state and the rollback count when training ends (outside the run folder)."""
+
+    name = "report"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def on_train_end(self, fit) -> None:
+        torch.save({"model": fit.model.state_dict(), "rollbacks": fit.rollbacks, "epoch": fit.epoch}, self.path)
+
+
+def nan_loss_at(call: int) -> None:
+    """Make the ``call``-th training loss of this process NaN (validation runs on rank 0 only)."""
+    real, calls = loop.multitask_loss, [0]
+
+    def loss(outputs, targets, tasks, weights=None):
+        total, parts = real(outputs, targets, tasks, weights)
+        calls[0] += 1
+        return (total * float("nan") if calls[0] == call else total), parts
+
+    loop.multitask_loss = loss
+
+
+def main(run: str, epochs: str, reports: str) -> None:
+    rank = int(os.environ["RANK"])
+    if rank == 1:
+        nan_loss_at(2)
+    cfg = load_run_config(run)
+    cfg.train.epochs = int(epochs)
+    train(cfg, run, resume=True, callbacks=[Report(Path(reports) / f"rank{rank}.pt")])
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
