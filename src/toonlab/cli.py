@@ -17,6 +17,7 @@ import sys
 from typing import Callable
 
 from toonlab import __version__
+from toonlab.cli_compare import compare, compare_args
 from toonlab.cli_inspect import diagnose, diagnose_args, explain, explain_args, visualize, visualize_args
 from toonlab.cli_report import report, report_args
 from toonlab.cli_ship import export, export_args, predict, predict_args
@@ -184,6 +185,8 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, help="Seed for split, initialisation and data order.")
     p.add_argument("--batch-size", type=int, help="Images per step (with --nproc: the global batch).")
     p.add_argument("--lr", type=float, help="Learning rate.")
+    p.add_argument("--weights", help="Pretrained backbones: a local weights file (model.weights; default 'imagenet' "
+                   "from torchvision's cache or the efficientnet_lite0 package, never downloaded).")
     p.add_argument("--no-progress", action="store_true", help="No progress bar.")
     p.set_defaults(takes_overrides=True)
     p.epilog = _config_keys_help()
@@ -311,6 +314,8 @@ VERBS: dict[str, tuple[Callable, Callable, str]] = {
                                        "--out preds.csv."),
     "export": (export_args, export, "Export the trained multi-head model, e.g. --onnx OUT.onnx with one named "
                                     "output per task."),
+    "compare": (compare_args, compare, "Train several approaches on one split (mlp, cnn, and a pretrained backbone as "
+                                       "features, last_layer, finetune, scratch) and print one table."),
     "demo": (_demo_args, _demo, "Synth 10k faces, train all 18 attributes, print the table."),
     "augment-preview": (_preview_args, _preview, "Write a PNG grid of training images and their augmented copies."),
 }
@@ -332,6 +337,7 @@ def _resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None
                  "data.folds": getattr(args, "folds", None),
                  "train.repeats": getattr(args, "repeats", None), "train.seed": getattr(args, "seed", None),
                  "train.batch_size": getattr(args, "batch_size", None), "train.lr": getattr(args, "lr", None),
+                 "model.weights": getattr(args, "weights", None),
                  **_source_options(args)}
     for key, value in shortcuts.items():
         if value is not None:

@@ -70,6 +70,19 @@ TINY_TRAIN = ["--epochs", "1", "--image-size", "16", "--batch-size", "16", "--mo
               "--train.precision=fp32"]
 
 
+def tiny_train_without(*flags: str) -> list[str]:
+    """:data:`TINY_TRAIN` without the given options and their values, e.g. ``tiny_train_without("--epochs")``."""
+    out, skip = [], False
+    for word in TINY_TRAIN:
+        if skip:
+            skip = False
+        elif word in flags:
+            skip = True
+        else:
+            out.append(word)
+    return out
+
+
 def train_cli(capsys, data: str | Path, run: str | Path, *options: str) -> dict:
     """``toonlab train DATA -o RUN [options] TINY_TRAIN`` through the CLI; asserts exit 0, returns RUN/metrics.json."""
     from toonlab.cli import main

@@ -20,7 +20,7 @@ SCHEDULES = ("none", "step", "exponential", "cosine", "onecycle")
 
 def build_optimizer(params: Iterable[torch.nn.Parameter], cfg: TrainConfig) -> torch.optim.Optimizer:
     """Adam (default), AdamW, SGD (momentum, optional Nesterov) or RMSProp at ``cfg.lr``, with weight decay."""
-    params = [p for p in params if p.requires_grad]  # frozen biases / weights never reach the optimizer
+    params = trainable(params)
     name = cfg.optimizer.lower()
     if name == "adam":
         return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -34,6 +34,18 @@ def build_optimizer(params: Iterable[torch.nn.Parameter], cfg: TrainConfig) -> t
     if name == "rmsprop":
         return torch.optim.RMSprop(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     raise ToonlabError(f"train.optimizer must be one of {', '.join(OPTIMIZERS)}. Received: {cfg.optimizer!r}")
+
+
+def trainable(params: Iterable) -> list:
+    """Parameters (or param groups) without frozen ones: frozen biases / weights never reach the optimizer.
+
+    A pretrained backbone that gradual unfreezing thaws later is not frozen yet when this runs.
+    """
+    items = list(params)
+    if items and isinstance(items[0], dict):
+        groups = [{**g, "params": [p for p in g["params"] if p.requires_grad]} for g in items]
+        return [g for g in groups if g["params"]]
+    return [p for p in items if p.requires_grad]
 
 
 def build_scheduler(

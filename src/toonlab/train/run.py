@@ -21,18 +21,32 @@ import torch
 from toonlab import __version__
 from toonlab.config import ExperimentConfig, save_config, to_dict
 from toonlab.data.batches import MEAN, STD, Batches
-from toonlab.data.dataset import PreparedData, duplicate_report, prepare_data, write_skipped
+from toonlab.data.dataset import (
+    PreparedData,
+    duplicate_report,
+    prepare_data,
+    write_skipped,
+)
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.evaluate.metrics import majority_classes
 from toonlab.evaluate.run import evaluate_prepared
-from toonlab.models import create_model
+from toonlab.models import create_model, recommended_size
+from toonlab.models.transfer import PretrainedBackbone, param_groups
 from toonlab.progress import ProgressBar
 from toonlab.runs import CONFIG_FILE, group_folder
 from toonlab.runtime import Runtime, resolve_runtime, set_threads
 from toonlab.train import distributed
-from toonlab.train.callbacks import Callback, CSVLogger, EarlyStopping, ModelCheckpoint, TensorBoardLogger
+from toonlab.train.callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    ModelCheckpoint,
+    TensorBoardLogger,
+)
+from toonlab.train.callbacks.unfreeze import UnfreezeBackbone
 from toonlab.train.checkpoint import load_checkpoint, tasks_to_dict
+from toonlab.train.feature_cache import can_cache, feature_batches
 from toonlab.train.loop import Fit, fit
 from toonlab.train.optim import build_optimizer, build_scheduler
 
@@ -112,17 +126,27 @@ def train_network(
     model = _place(create_model(cfg.model, tasks, image_size=cfg.data.image_size), runtime)
     labels = data.labels[:, [list(data.tasks).index(t) for t in tasks]]
     train_b, val_b = distributed.shard(*_batches(cfg, data, labels, runtime))
-    optimizer = build_optimizer(model.parameters(), cfg.train)
+    optimizer = build_optimizer(param_groups(model, cfg.train.lr, cfg.model.backbone_lr), cfg.train)
     scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch=len(train_b))
     meta = _meta(cfg, tasks, labels[data.splits["train"]])
-    cbs = distributed.rank_callbacks(_callbacks(cfg, folder, tasks, callbacks or []))
+    cbs = distributed.rank_callbacks(_callbacks(cfg, folder, tasks, [*_transfer_callbacks(cfg, model), *(callbacks or [])]))
     state = Fit(model, optimizer, scheduler, tasks, runtime, cbs, meta)
     last = folder / "checkpoints" / "last.pt"
     if resume and last.exists():
         state.restore(load_checkpoint(last))
         log.info("Resuming %s after epoch %d, step %d.", folder, state.epoch, state.step)
+    if cfg.train.feature_cache and can_cache(model, state.options.augment is not None) and not distributed.active():
+        train_b, val_b = feature_batches(model, train_b, val_b, runtime)  # the frozen backbone runs once per image
     distributed.parallelize(state)
     return fit(state, train_b, val_b, epochs=cfg.train.epochs, progress=cfg.train.progress)
+
+
+def _transfer_callbacks(cfg: ExperimentConfig, model: torch.nn.Module) -> list[Callback]:
+    """Gradual unfreezing of a fine-tuned pretrained backbone, when asked for."""
+    if cfg.model.transfer == "finetune" and cfg.model.unfreeze_epochs > 0 and isinstance(
+            getattr(model, "backbone", None), PretrainedBackbone):
+        return [UnfreezeBackbone(model.backbone, cfg.model.unfreeze_epochs)]
+    return []
 
 
 def regression_scales(tasks: dict[str, TaskSpec], train_labels: np.ndarray) -> dict[str, TaskSpec]:
@@ -141,11 +165,12 @@ def check_config(cfg: ExperimentConfig) -> None:
     """Refuse bad model, augmentation and training settings before anything is written."""
     from toonlab.data.augment import check_augment_config
     from toonlab.models.options import check_model_config
+    from toonlab.train.many import run_kind
     from toonlab.train.optim import SCHEDULES
     from toonlab.train.state import FitOptions
 
-    from toonlab.train.many import run_kind
-
+    if cfg.data.image_size == 0:  # the model's recommended size, written into the run's config
+        cfg.data.image_size = recommended_size(cfg.model)
     check_model_config(cfg.model)
     check_augment_config(cfg.augment)
     run_kind(cfg)
