@@ -6,7 +6,7 @@ from torch import nn
 
 from toonlab.config import ModelConfig
 from toonlab.data.samples import TaskSpec
-from toonlab.models import create_model, init_layers, layer_groups, list_models
+from toonlab.models import OWN_MODELS, create_model, init_layers, layer_groups
 
 TASKS = {"hair": TaskSpec("hair", classes=tuple(map(str, range(5)))), "glasses": TaskSpec("glasses", classes=("a", "b"))}
 
@@ -24,7 +24,7 @@ def test_layer_groups_are_in_forward_order_with_heads_last_as_one():
     assert list(groups) == ["backbone.hidden.0", "neck.0", "heads"] and len(groups["heads"]) == 2
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", OWN_MODELS)
 def test_uniform_init_fills_each_layer_range(name):
     torch.manual_seed(0)
     ws = [2.0, 0.5, 1.0, 3.0][: len(layer_groups(build(name)))]  # cnn: 2 convs, neck, heads; mlp: hidden, neck, heads

@@ -3,7 +3,7 @@ import torch
 
 from toonlab.config import ModelConfig
 from toonlab.data.samples import TaskSpec
-from toonlab.models import create_model, list_models
+from toonlab.models import OWN_MODELS, create_model
 from toonlab.models.regularizers import DropConnect, FreezeConnect
 
 TASKS = {"hair": TaskSpec("hair", classes=tuple(map(str, range(5)))), "glasses": TaskSpec("glasses", classes=("a", "b"))}
@@ -24,7 +24,7 @@ def fit_steps(model, steps=3, **adam):
         optimizer.step()
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", OWN_MODELS)
 def test_dropconnect_is_random_in_training_and_off_in_eval(name):
     model = build(name, dropconnect=0.3).train()
     assert not torch.equal(model(X)["hair"], model(X)["hair"])
@@ -52,7 +52,7 @@ def test_connect_layers_select_the_layers(where):
                if hasattr(m, "parametrizations"))
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", OWN_MODELS)
 def test_freezeconnect_weights_never_move_yet_shape_the_output(name):
     torch.manual_seed(0)
     model = build(name, freezeconnect=0.4, dropconnect=0.1, norm="none")
@@ -70,7 +70,7 @@ def test_freezeconnect_weights_never_move_yet_shape_the_output(name):
     assert not torch.allclose(model(X)["hair"], out)
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", OWN_MODELS)
 @pytest.mark.parametrize("extra", [{"dropconnect": 0.3}, {"freezeconnect": 0.3}, {"dropconnect": 0.2, "freezeconnect": 0.2}])
 def test_state_dict_round_trip_gives_identical_eval_outputs(name, extra):
     torch.manual_seed(0)

@@ -28,8 +28,9 @@ from toonlab.models.regularizers import apply_connect, connect_targets, freeze_b
 from toonlab.registry import Registry
 
 MODELS: Registry = Registry("model")
+OWN_MODELS = ("cnn", "mlp")  # toonlab's own networks; the other names are pretrained backbones
 
-__all__ = ["MODELS", "create_model", "init_layers", "layer_groups", "list_models", "recommended_size"]
+__all__ = ["MODELS", "OWN_MODELS", "create_model", "init_layers", "layer_groups", "list_models", "recommended_size"]
 
 
 @MODELS.register("cnn")
@@ -81,7 +82,7 @@ def create_model(cfg: ModelConfig, tasks: dict[str, TaskSpec], *, image_size: in
         raise ToonlabError(str(e).strip('"')) from None
     check_model_config(cfg)
     model = builder(cfg, tasks, image_size=image_size)
-    if cfg.name not in ("cnn", "mlp"):  # a pretrained backbone keeps its weights (its options are checked)
+    if cfg.name not in OWN_MODELS:  # a pretrained backbone keeps its weights (its options are checked)
         return model
     init_layers(model, cfg)
     if not cfg.bias:
