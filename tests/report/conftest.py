@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,11 +27,10 @@ from PIL import Image
 
 from toonlab.cli import main
 from toonlab.evaluate.aggregate import aggregate
-from toonlab.testing import TINY_TRAIN, make_toy_cartoonset
+from toonlab.testing import TINY_TRAIN, apt_install, make_toy_cartoonset
 
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 PACKAGE = "chromium"
-INSTALL_TIMEOUT_S = 900
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 
@@ -49,31 +47,9 @@ def find_chromium() -> str | None:
     return None
 
 
-def _apt_get(*args: str) -> tuple[int, str]:
-    """Run apt-get non-interactively; return its exit status and its last output line."""
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    command = ["apt-get", "-q", "-o", "DPkg::Lock::Timeout=300", *args]
-    try:
-        done = subprocess.run(command, check=False, env=env, capture_output=True, text=True,
-                              timeout=INSTALL_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        return -1, f"timed out after {INSTALL_TIMEOUT_S} s"
-    lines = (done.stdout + done.stderr).strip().splitlines()
-    return done.returncode, lines[-1] if lines else ""
-
-
 def install_chromium() -> str | None:
     """Install Debian's `chromium` package; return why it failed, or None when it worked."""
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return "installing it needs root and apt-get"
-    install = ("install", "-y", "--no-install-recommends", PACKAGE)
-    status, last_line = _apt_get(*install)
-    if status != 0:
-        update_status, update_line = _apt_get("update")
-        if update_status != 0:
-            return f"apt-get update exited {update_status}: {update_line}"
-        status, last_line = _apt_get(*install)
-    return None if status == 0 else f"apt-get install {PACKAGE} exited {status}: {last_line}"
+    return apt_install(PACKAGE)
 
 
 def chromium_path() -> str:

@@ -26,11 +26,12 @@ from typing import NoReturn
 
 import pytest
 
+from toonlab.testing import apt_get, apt_install
+
 TOOLS = ("initdb", "pg_ctl", "pg_isready")
 DEBIAN_ROOT = Path("/usr/lib/postgresql")
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 SERVER_USER = "postgres"
-INSTALL_TIMEOUT_S = 900
 START_TIMEOUT_S = 60
 START_ATTEMPTS = 3
 # Durability is pointless for a throwaway test cluster, and fsync is most of its cost.
@@ -72,37 +73,13 @@ def _services_not_started() -> Iterator[None]:
         POLICY_RC_D.unlink(missing_ok=True)
 
 
-def _apt_get(*args: str) -> tuple[int, str]:
-    """Run apt-get non-interactively; return its exit status and its last output line."""
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    command = ["apt-get", "-q", "-o", "DPkg::Lock::Timeout=300", *args]
-    try:
-        done = subprocess.run(
-            command, check=False, env=env, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S
-        )
-    except subprocess.TimeoutExpired:
-        return -1, f"timed out after {INSTALL_TIMEOUT_S} s"
-    lines = (done.stdout + done.stderr).strip().splitlines()
-    return done.returncode, lines[-1] if lines else ""
+_apt_get = apt_get  # looked up at call time, so tests can replace it
 
 
 def install_postgresql() -> str | None:
-    """Install Debian's `postgresql` package; return why it failed, or None when it worked.
-
-    The package lists are refreshed (apt-get update) only when the plain install fails, as it
-    does on a fresh machine with no or stale lists.
-    """
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return "installing it needs root and apt-get"
-    install = ("install", "-y", "--no-install-recommends", "postgresql")
+    """Install Debian's `postgresql` package without starting its own cluster; return why it failed, or None."""
     with _services_not_started():
-        status, last_line = _apt_get(*install)
-        if status != 0:
-            update_status, update_line = _apt_get("update")
-            if update_status != 0:
-                return f"apt-get update exited {update_status}: {update_line}"
-            status, last_line = _apt_get(*install)
-    return None if status == 0 else f"apt-get install postgresql exited {status}: {last_line}"
+        return apt_install("postgresql", run=_apt_get)
 
 
 def server_tools() -> dict[str, str]:

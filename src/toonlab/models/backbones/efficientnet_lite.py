@@ -40,9 +40,9 @@ class SameConv2d(nn.Conv2d):
 
 
 def conv_bn(cin: int, cout: int, kernel: int = 1, stride: int = 1, groups: int = 1, act: bool = True) -> nn.Sequential:
-    """Conv (no bias) → batch norm (TF's eps and momentum) → ReLU6 (or no activation)."""
-    layers = [SameConv2d(cin, cout, kernel, stride, groups=groups, bias=False),
-              nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01)]
+    """Conv (no bias) → batch norm (TF's eps; PyTorch's momentum, so fine-tuning on a few hundred steps moves the
+    running statistics along with the weights) → ReLU6 (or no activation)."""
+    layers = [SameConv2d(cin, cout, kernel, stride, groups=groups, bias=False), nn.BatchNorm2d(cout, eps=1e-3)]
     return nn.Sequential(*layers, *([nn.ReLU6(inplace=True)] if act else []))
 
 
