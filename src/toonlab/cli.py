@@ -344,6 +344,10 @@ def _resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None
             set_option(cfg, key, value)
     if getattr(args, "no_progress", False) or args.quiet:
         cfg.train.progress = False
+    if cfg.data.image_size == 0:  # the model's recommended size (imports torch: only when asked for)
+        from toonlab.models import recommended_size
+
+        cfg.data.image_size = recommended_size(cfg.model)
     return cfg
 
 
