@@ -35,6 +35,23 @@ def group_folder(run: str | Path, *, mode: str, task: str | None = None) -> Path
     return Path(run) if mode == "shared" else Path(run) / "tasks" / str(task)
 
 
+def member_runs(run: str | Path) -> list[Path]:
+    """The member runs of a k-fold (``fold-*``) or repeats (``seed-*``) parent, in number order; [] otherwise."""
+    run = Path(run)
+    if (run / "checkpoints").exists() or (run / "tasks").exists():
+        return []
+    for pattern in ("fold-*", "seed-*"):
+        found = [p for p in run.glob(pattern) if (p / CONFIG_FILE).exists()]
+        if found:
+            return sorted(found, key=_member_number)
+    return []
+
+
+def _member_number(path: Path) -> int:
+    tail = path.name.split("-", 1)[1]
+    return int(tail) if tail.isdigit() else 0
+
+
 def history_files(run: str | Path) -> list[Path]:
     """``history.csv`` of each network of a run (one in shared mode, one per task in separate mode)."""
     shared = Path(run) / "history.csv"

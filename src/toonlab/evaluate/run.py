@@ -17,15 +17,22 @@ from typing import Any
 import numpy as np
 
 from toonlab import __version__
+from toonlab.config import EvalConfig, set_option
 from toonlab.data.batches import Batches
 from toonlab.data.dataset import PreparedData, duplicate_report, prepare_data
 from toonlab.data.splits import SplitMismatch
 from toonlab.errors import ToonlabError
-from toonlab.config import EvalConfig, set_option
 from toonlab.evaluate.aggregate import aggregate
 from toonlab.evaluate.artifacts import write_task_files
 from toonlab.evaluate.metrics import mean_accuracy, regression_metrics, task_metrics
-from toonlab.runs import METRICS_FILE, PREDICTIONS_FILE, best_checkpoints, load_run_config, model_from_checkpoint
+from toonlab.runs import (
+    METRICS_FILE,
+    PREDICTIONS_FILE,
+    best_checkpoints,
+    load_run_config,
+    member_runs,
+    model_from_checkpoint,
+)
 from toonlab.runtime import Runtime, resolve_runtime
 from toonlab.train.loop import predict
 
@@ -79,17 +86,11 @@ def load_for_eval(run: Path, data: str | Path | None = None, *, split: str = "te
 
 def is_multi_run(run: Path) -> bool:
     """True for the parent folder of a k-fold or repeated-seed run (members in fold-*/ or seed-*/)."""
-    return not (run / "checkpoints").exists() and bool(_members(run))
-
-
-def _members(run: Path) -> list[Path]:
-    found = [p for p in run.glob("fold-*") if (p / "config.yaml").exists()]
-    found = found or [p for p in run.glob("seed-*") if (p / "config.yaml").exists()]
-    return sorted(found, key=lambda p: int(p.name.split("-", 1)[1]) if p.name.split("-", 1)[1].isdigit() else 0)
+    return bool(member_runs(run))
 
 
 def _evaluate_members(run: Path, data, *, split: str, data_options) -> dict[str, Any]:
-    members = {p.name: evaluate_run(p, data, split=split, data_options=data_options) for p in _members(run)}
+    members = {p.name: evaluate_run(p, data, split=split, data_options=data_options) for p in member_runs(run)}
     kind = "folds" if next(iter(members)).startswith("fold-") else "repeats"
     old = _previous_extra(run)
     summary = aggregate(members, kind=kind, extra={k: old[k] for k in ("command", "seed") if k in old})

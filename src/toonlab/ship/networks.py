@@ -25,7 +25,11 @@ import torch
 from toonlab.data.cache import decode_image, parse_background
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
-from toonlab.runs import CONFIG_FILE, best_checkpoints, model_from_checkpoint
+from toonlab.runs import (
+    best_checkpoints,
+    member_runs,
+    model_from_checkpoint,
+)
 from toonlab.runtime import Runtime, resolve_runtime
 
 
@@ -121,18 +125,6 @@ def all_tasks(nets: Sequence[RunNetwork]) -> dict[str, TaskSpec]:
     return {name: spec for net in nets for name, spec in net.tasks.items()}
 
 
-def member_runs(run: str | Path) -> list[Path]:
-    """The member runs of a k-fold (``fold-*``) or repeats (``seed-*``) parent, in number order; [] otherwise."""
-    run = Path(run)
-    if (run / "checkpoints").exists() or (run / "tasks").exists():
-        return []
-    for pattern in ("fold-*", "seed-*"):
-        found = [p for p in run.glob(pattern) if (p / CONFIG_FILE).exists()]
-        if found:
-            return sorted(found, key=_member_number)
-    return []
-
-
 def refuse_parent(run: Path, what: str) -> None:
     """ToonlabError naming a member when ``run`` is a k-fold/repeats parent (``what``: the refused action)."""
     members = member_runs(run)
@@ -140,8 +132,3 @@ def refuse_parent(run: Path, what: str) -> None:
         raise ToonlabError(f"{str(run)!r} is a k-fold/repeats folder of {len(members)} runs "
                            f"({', '.join(m.name for m in members)}), not one trained model; cannot {what}. "
                            f"Pass one member, e.g. {str(members[0])!r}.")
-
-
-def _member_number(path: Path) -> int:
-    tail = path.name.split("-", 1)[1]
-    return int(tail) if tail.isdigit() else 0

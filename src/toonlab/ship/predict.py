@@ -25,12 +25,12 @@ from toonlab.data.samples import Skipped, TaskSpec
 from toonlab.data.sources.base import IMAGE_SUFFIXES
 from toonlab.data.sources.base import find_images as find_image_names
 from toonlab.errors import ToonlabError
+from toonlab.runs import member_runs
 from toonlab.ship.networks import (
     Preprocessing,
     RunNetwork,
     all_tasks,
     load_networks,
-    member_runs,
     shared_preprocessing,
 )
 from toonlab.train.loop import predict
