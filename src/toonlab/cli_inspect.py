@@ -90,8 +90,10 @@ def diagnose(args: argparse.Namespace) -> int:
 
     band = check_band(args.band)
     if not args.tune_init:
-        print(format_diagnose(diagnose_run(args.source, args.data, batch_size=args.batch_size, seed=args.seed,
-                                           band=band, measure=args.measure)))
+        table = format_diagnose(diagnose_run(args.source, args.data, batch_size=args.batch_size, seed=args.seed,
+                                             band=band, measure=args.measure))
+        print(table)
+        _save_in_run(args.source, "diagnose.txt", table)
         return 0
     from toonlab.explain.tune_init import format_tune, tune_run, write_ranges
 
@@ -101,3 +103,16 @@ def diagnose(args: argparse.Namespace) -> int:
     if args.out:
         print(f"Ranges: {write_ranges(args.out, result.ranges, bias_ranges=result.bias_ranges)}")
     return 0
+
+
+def _save_in_run(source: str, name: str, text: str) -> None:
+    """Keep a verb's table in the run folder (for its report) when ``source`` is a run, and refresh the report."""
+    from pathlib import Path
+
+    from toonlab.cli_report import refresh
+    from toonlab.runs import CONFIG_FILE
+
+    run = Path(source)
+    if run.is_dir() and (run / CONFIG_FILE).exists():
+        (run / name).write_text(text + "\n", encoding="utf-8")
+        refresh(run)

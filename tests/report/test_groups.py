@@ -38,3 +38,14 @@ def test_sweep_folder_ranked_trials_plots_and_best(sweep_dir, sections):
 def test_results_csv_alone_is_not_a_sweep(trained_run, sweep_dir):
     shutil.copy(sweep_dir / "results.csv", trained_run / "results.csv")
     assert ReportFolder.open(trained_run).kind == "run"  # a sweep folder also holds study.db or sweep.yaml
+
+
+def test_diagnose_on_a_run_keeps_its_table_for_the_report(trained_run, sections, capsys):
+    from toonlab.cli import main
+
+    assert "diagnose" not in sections(write_report(trained_run).read_text())
+    assert main(["diagnose", str(trained_run)]) == 0
+    table = (trained_run / "diagnose.txt").read_text()
+    assert table.strip() and table.strip() in capsys.readouterr().out
+    html = (trained_run / "report.html").read_text()  # diagnose refreshed the report
+    assert "diagnose" in sections(html) and "receptive" in sections(html)["diagnose"]

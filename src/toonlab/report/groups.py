@@ -62,6 +62,16 @@ def best_section(folder: ReportFolder) -> Raw | None:
     return section("best", "Best config (best.yaml)", pre(text)) if text is not None else None
 
 
+def diagnose_section(folder: ReportFolder) -> Raw | None:
+    """id ``diagnose``: the per-layer table ``toonlab diagnose RUN`` saved (RUN/diagnose.txt)."""
+    text = read_text(folder.path / "diagnose.txt")
+    if text is None:
+        return None
+    note = para("Per layer at initialisation: shapes, receptive fields, mean |weights|, |inputs| and |gradients|, "
+                "with vanishing/exploding flags (`toonlab diagnose RUN`).", cls="note")
+    return section("diagnose", "Diagnostics", note, pre(text))
+
+
 def sweep_file_section(folder: ReportFolder) -> Raw | None:
     """id ``config``: the sweep file as started (sweep.yaml)."""
     text = read_text(folder.path / "sweep.yaml")

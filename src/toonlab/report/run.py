@@ -5,7 +5,7 @@ there is no script and no link outside the run folder, so it can be mailed or ar
 Each section appears only when the run holds its data, under a stable id:
 
 - a run: ``command``, ``config``, ``data``, ``metrics``, ``curves``, ``confusion``, ``mistakes``,
-  ``robustness``, ``explain``;
+  ``robustness``, ``explain``, ``diagnose``;
 - a k-fold or repeated-seed parent: ``command``, ``config``, ``members`` (each member gets its own report);
 - a sweep folder: ``trials``, ``sweep-plots``, ``best``, ``config`` (the sweep file).
 
@@ -37,6 +37,7 @@ from toonlab.report.explanations import explain_section
 from toonlab.report.files import ReportFolder, read_text, read_yaml
 from toonlab.report.groups import (
     best_section,
+    diagnose_section,
     members_section,
     sweep_file_section,
     sweep_plots_section,
@@ -58,7 +59,8 @@ RUN_SECTIONS: tuple[Section, ...] = (
     ("command", "Command", command_section), ("config", "Config", config_section), ("data", "Data", data_section),
     ("metrics", "Metrics", metrics_section), ("curves", "Learning curves", curves_section),
     ("confusion", "Confusion", confusion_section), ("mistakes", "Mistakes", mistakes_section),
-    ("robustness", "Robustness", robustness_section), ("explain", "Explanations", explain_section))
+    ("robustness", "Robustness", robustness_section), ("explain", "Explanations", explain_section),
+    ("diagnose", "Diagnostics", diagnose_section))
 MEMBERS_SECTIONS: tuple[Section, ...] = (
     ("command", "Command", command_section), ("members", "Mean ± std", members_section),
     ("config", "Config", config_section))
