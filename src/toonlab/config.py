@@ -101,6 +101,11 @@ class ModelConfig:
     pool_stride: int = _f(0, "Pooling stride; 0 = same as pool_size (stride 1 keeps the size with 'same' pooling).")
     dropout: float = _f(0.0, "Dropout after each conv stage.")
     global_pool: str = _f("avg", "How the last feature map becomes a vector: 'avg', 'max' or 'flatten'.")
+    branch_stages: int = _f(0, "Multi-task CNN: the last N conv stages become one branch per task (task-specific "
+                            "towers after a shared stem), each with its own neck; 0 = every stage shared. "
+                            "A single-task network is the plain CNN.")
+    branch_width: float = _f(0.25, "branch_stages: each task's branch is this share of the stage's width (and of "
+                             "head_width for its neck), e.g. 0.25 of [128, 256] = [32, 64] per task.")
     head_depth: int = _f(1, "Hidden dense layers in the shared head before the task heads.")
     head_width: int = _f(256, "Width of each hidden dense layer.")
     head_dropout: float = _f(0.2, "Dropout before each task head.")

@@ -73,6 +73,7 @@ CONFIGS = {
                              "activation": "gelu", "pool": "avg", "pool_stride": 1, "global_pool": "max",
                              "head_depth": 2, "head_dropout": 0.2},
     "cnn_bipolar_no_norm": {"activation": "bipolar_sigmoid", "norm": "none", "bias": False},
+    "cnn_branches": {"widths": [6, 8], "branch_stages": 1, "branch_width": 0.5, "global_pool": "flatten"},
 }
 
 

@@ -19,7 +19,7 @@ import torch
 from toonlab.config import ModelConfig
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
-from toonlab.models.cnn import CNNBackbone
+from toonlab.models.cnn import CNNBackbone, branch_width
 from toonlab.models.init import init_layers, layer_groups
 from toonlab.models.mlp import MLPBackbone
 from toonlab.models.network import MultiHeadNet
@@ -36,7 +36,7 @@ __all__ = ["MODELS", "OWN_MODELS", "create_model", "init_layers", "layer_groups"
 @MODELS.register("cnn")
 def cnn(cfg: ModelConfig, tasks: dict[str, TaskSpec], *, image_size: int) -> MultiHeadNet:
     """The configurable CNN with a shared dense neck and one head per task."""
-    return _with_heads(CNNBackbone(cfg, image_size=image_size), tasks, cfg)
+    return _with_heads(CNNBackbone(cfg, image_size=image_size, branches=len(tasks)), tasks, cfg)
 
 
 @MODELS.register("mlp")
@@ -99,4 +99,5 @@ def list_models() -> list[str]:
 
 def _with_heads(backbone: torch.nn.Module, tasks: dict[str, TaskSpec], cfg: ModelConfig) -> MultiHeadNet:
     return MultiHeadNet(backbone, tasks, neck_depth=cfg.head_depth, neck_width=cfg.head_width,
-                        activation=dense_activation(cfg), dropout=cfg.head_dropout, norm_position=cfg.norm_position)
+                        activation=dense_activation(cfg), dropout=cfg.head_dropout, norm_position=cfg.norm_position,
+                        branch_neck_width=branch_width(cfg.head_width, cfg.branch_width))

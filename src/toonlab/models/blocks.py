@@ -93,14 +93,18 @@ class ConvStage(nn.Sequential):
         cfg: the model config (kernel size, padding, norm, pooling, LRN, dropout and their positions).
         stride: stride of the stage's first conv.
         activation: activation name of this stage.
+        groups: conv groups (task branches side by side); ``first_groups`` for the first conv (default ``groups``),
+            1 where a shared stem fans out into the branches.
     """
 
-    def __init__(self, in_ch: int, out_ch: int, cfg: ModelConfig, *, stride: int, activation: str) -> None:
+    def __init__(self, in_ch: int, out_ch: int, cfg: ModelConfig, *, stride: int, activation: str,
+                 groups: int = 1, first_groups: int | None = None) -> None:
         layers: list[nn.Module] = []
         pad = conv_padding(cfg.padding, cfg.kernel_size)
         for i in range(cfg.convs_per_stage):
+            g = (groups if first_groups is None else first_groups) if i == 0 else groups
             layers.append(nn.Conv2d(in_ch if i == 0 else out_ch, out_ch, cfg.kernel_size, stride if i == 0 else 1,
-                                    pad, bias=cfg.norm == "none"))
+                                    pad, bias=cfg.norm == "none", groups=g))
             norm = nn.BatchNorm2d(out_ch) if cfg.norm == "batch" else None
             layers += norm_activation(norm, activation, cfg.norm_position)
         layers += [nn.LocalResponseNorm(cfg.lrn_size)] if cfg.lrn_size > 0 else []

@@ -17,6 +17,10 @@ from toonlab.models.blocks import dense_stack
 class MultiHeadNet(nn.Module):
     """A backbone with a shared dense neck and one linear head per task.
 
+    A branched backbone (``backbone.branches`` > 0, see ``model.branch_stages``) hands over one block of
+    features per task, in task order; each task then has its own neck (``branch_neck_width`` wide)
+    on its own block, so no head reads another task's branch.
+
     Args:
         backbone: a module with ``forward_features(x) -> (B, F)`` and ``num_features``.
         tasks: task name → spec; each classification task gets ``num_classes`` logits.
@@ -24,6 +28,7 @@ class MultiHeadNet(nn.Module):
         activation: activation of the neck.
         dropout: dropout before the heads.
         norm_position: batch norm of the neck 'before_activation' or 'after_activation'.
+        branch_neck_width: width of each task's neck on a branched backbone (default ``neck_width``).
     """
 
     def __init__(
@@ -36,11 +41,21 @@ class MultiHeadNet(nn.Module):
         activation: str = "relu",
         dropout: float = 0.0,
         norm_position: str = "before_activation",
+        branch_neck_width: int | None = None,
     ) -> None:
         super().__init__()
         self.backbone = backbone
-        self.neck, self.head_in = dense_stack(backbone.num_features, widths=[neck_width] * neck_depth,
-                                              activation=activation, dropout=0.0, norm_position=norm_position)
+        self.branches = int(getattr(backbone, "branches", 0) or 0)
+        if self.branches and self.branches != len(tasks):
+            raise ValueError(f"The backbone has {self.branches} task branches but {len(tasks)} tasks were given.")
+        stack = {"activation": activation, "dropout": 0.0, "norm_position": norm_position}
+        if self.branches:
+            width = [branch_neck_width or neck_width] * neck_depth
+            necks = {name: dense_stack(backbone.num_features // self.branches, widths=width, **stack) for name in tasks}
+            self.neck = nn.ModuleDict({name: neck for name, (neck, _) in necks.items()})
+            self.head_in = next(iter(necks.values()))[1]
+        else:
+            self.neck, self.head_in = dense_stack(backbone.num_features, widths=[neck_width] * neck_depth, **stack)
         self.head_drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.heads = nn.ModuleDict()
         self.reset_classifier(tasks)
@@ -50,7 +65,10 @@ class MultiHeadNet(nn.Module):
         return list(self.heads.keys())
 
     def reset_classifier(self, tasks: dict[str, TaskSpec]) -> None:
-        """Replace all heads with fresh ones for ``tasks``."""
+        """Replace all heads with fresh ones for ``tasks`` (on a branched backbone: the same tasks, in order)."""
+        if self.branches and hasattr(self, "heads") and list(tasks) != list(self.neck):
+            raise ValueError(f"A branched network has one branch per task {list(self.neck)}; "
+                             f"it cannot take other tasks {list(tasks)}.")
         self.heads = nn.ModuleDict({name: _head(self.head_in, spec) for name, spec in tasks.items()})
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
@@ -59,6 +77,10 @@ class MultiHeadNet(nn.Module):
 
     def forward_head(self, features: torch.Tensor) -> dict[str, torch.Tensor]:
         """Shared features → ``{task: logits}``."""
+        if self.branches:
+            parts = features.unflatten(1, (self.branches, -1))
+            return {name: head(self.head_drop(self.neck[name](parts[:, i])))
+                    for i, (name, head) in enumerate(self.heads.items())}
         z = self.head_drop(self.neck(features))
         return {name: head(z) for name, head in self.heads.items()}
 

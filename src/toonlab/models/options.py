@@ -24,7 +24,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "connect_layers": ("conv", "dense", "all"),
 }
 RATES: tuple[str, ...] = ("dropout", "head_dropout", "dropconnect", "freezeconnect")
-COUNTS: dict[str, int] = {"lrn_size": 0, "pool_size": 1, "pool_stride": 0, "head_depth": 0, "convs_per_stage": 1}
+COUNTS: dict[str, int] = {"lrn_size": 0, "pool_size": 1, "pool_stride": 0, "head_depth": 0, "convs_per_stage": 1,
+                          "branch_stages": 0}
 
 
 def check_model_config(cfg: ModelConfig) -> None:
@@ -37,6 +38,7 @@ def check_model_config(cfg: ModelConfig) -> None:
         check_choice(getattr(cfg, key), valid, f"model.{key}")
     _check_numbers(cfg)
     _check_widths(cfg.mlp_hidden, "model.mlp_hidden")
+    _check_branches(cfg)
     for name in ([cfg.activation] if isinstance(cfg.activation, str) else list(cfg.activation)):
         check_activation(name, "model.activation")
     if cfg.dense_activation:
@@ -97,3 +99,21 @@ def _check_widths(widths: Any, option: str) -> None:
                                                    for w in widths)
     if not ok:
         raise ToonlabError(f"{option} must be a list of positive integers, e.g. [300]. Received: {widths!r}")
+
+
+def _check_branches(cfg: ModelConfig) -> None:
+    width = cfg.branch_width
+    if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0.0 < width <= 1.0:
+        raise ToonlabError(f"model.branch_width must be a share of each stage's width in (0, 1], e.g. 0.25. "
+                           f"Received: {width!r}")
+    if not cfg.branch_stages:
+        return
+    if cfg.name != "cnn":
+        raise ToonlabError(f"model.branch_stages applies to model.name=cnn only (received model.name={cfg.name!r}); "
+                           "set model.branch_stages=0.")
+    if cfg.branch_stages > len(cfg.widths):
+        raise ToonlabError(f"model.branch_stages={cfg.branch_stages} is more than the {len(cfg.widths)} conv stages "
+                           f"in model.widths={cfg.widths}; use at most {len(cfg.widths)}.")
+    if cfg.lrn_size:
+        raise ToonlabError("model.lrn_size normalises across neighbouring channels, which would mix the task "
+                           "branches of model.branch_stages; set one of them to 0.")

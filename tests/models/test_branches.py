@@ -1,0 +1,111 @@
+"""model.branch_stages: a shared stem, then one branch (and neck) per task that no other task reads."""
+
+import pytest
+import torch
+from torch import nn
+
+from toonlab.config import ModelConfig
+from toonlab.data.samples import TaskSpec
+from toonlab.errors import ToonlabError
+from toonlab.models import create_model
+from toonlab.testing import make_toy_cartoonset, train_cli
+
+TASKS = {
+    "hair": TaskSpec("hair", classes=tuple(map(str, range(5)))),
+    "glasses": TaskSpec("glasses", classes=("a", "b")),
+    "age": TaskSpec("age", kind="regression", center=30.0, scale=10.0),
+}
+
+
+def build(tasks=TASKS, **overrides) -> nn.Module:
+    torch.manual_seed(0)
+    cfg = ModelConfig(widths=[8, 16, 32], head_width=16, **{"branch_stages": 2, "branch_width": 0.5, **overrides})
+    return create_model(cfg, tasks, image_size=32)
+
+
+def convs(model: nn.Module) -> list[nn.Conv2d]:
+    return [m for m in model.backbone.stages.modules() if isinstance(m, nn.Conv2d)]
+
+
+def test_the_last_stages_hold_one_branch_per_task():
+    model = build()
+    stem, fan_out, grouped = convs(model)
+    assert (stem.out_channels, stem.groups) == (8, 1)
+    assert (fan_out.out_channels, fan_out.groups) == (3 * 8, 1)  # reads the whole stem
+    assert (grouped.out_channels, grouped.groups) == (3 * 16, 3)  # each branch reads only its own channels
+    assert model.backbone.num_features == 3 * 16
+    assert set(model.neck) == set(TASKS) and model.neck["hair"][0].in_features == 16
+    assert model.neck["hair"][0].out_features == 8  # head_width 16 x branch_width 0.5
+    out = model(torch.randn(4, 3, 32, 32))
+    assert out["hair"].shape == (4, 5) and out["glasses"].shape == (4, 2) and out["age"].shape == (4,)
+
+
+def test_a_task_reads_only_its_own_branch():
+    model = build().eval()
+    x = torch.randn(2, 3, 32, 32)
+    _, fan_out, grouped = convs(model)
+    out = model(x)
+    out["glasses"].sum().backward()
+    per_branch = fan_out.weight.grad.abs().flatten(1).sum(1).view(3, -1).sum(1)
+    assert per_branch[1] > 0 and per_branch[0] == 0 and per_branch[2] == 0  # glasses is the second task
+    assert grouped.weight.grad.view(3, 16, -1)[[0, 2]].abs().sum() == 0
+    assert model.neck["hair"][0].weight.grad is None and model.heads["hair"].weight.grad is None
+    with torch.no_grad():  # changing hair's branch leaves glasses' output as it was
+        grouped.weight.view(3, 16, -1)[0].add_(1.0)
+    again = model(x)
+    assert torch.equal(again["glasses"], out["glasses"]) and not torch.equal(again["hair"], out["hair"])
+
+
+@pytest.mark.parametrize("pool", ["avg", "max", "flatten"])
+def test_every_global_pool_keeps_the_branches_apart(pool):
+    model = build(global_pool=pool).eval()
+    x = torch.randn(2, 3, 32, 32)
+    before = model(x)
+    with torch.no_grad():
+        convs(model)[-1].weight.view(3, 16, -1)[2].mul_(3.0)
+    after = model(x)
+    assert torch.equal(after["hair"], before["hair"]) and not torch.equal(after["age"], before["age"])
+
+
+def test_all_stages_can_branch_and_one_task_is_the_plain_cnn():
+    model = build(branch_stages=3)
+    assert convs(model)[0].out_channels == 3 * 4 and convs(model)[0].groups == 1
+    single = {"hair": TASKS["hair"]}
+    plain = build(single, branch_stages=0)
+    branched = build(single, branch_stages=3)
+    assert branched.branches == 0
+    assert [p.shape for p in branched.parameters()] == [p.shape for p in plain.parameters()]
+
+
+def test_bf16_channels_last_forward_backward():
+    model = build().to(memory_format=torch.channels_last)
+    x = torch.randn(4, 3, 32, 32).contiguous(memory_format=torch.channels_last)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model(x)
+    sum(v.float().sum() for v in out.values()).backward()
+    assert all(p.grad is not None for p in model.parameters())
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"branch_stages": 4}, r"model.branch_stages=4 is more than the 3 conv stages"),
+        ({"branch_stages": -1}, r"model.branch_stages must be an integer >= 0"),
+        ({"branch_width": 0.0}, r"model.branch_width must be a share"),
+        ({"branch_width": 1.5}, r"model.branch_width must be a share"),
+        ({"lrn_size": 3}, r"model.lrn_size .* set one of them to 0"),
+        ({"name": "mlp"}, r"model.branch_stages applies to model.name=cnn only"),
+    ],
+)
+def test_bad_branch_options_are_named(overrides, message):
+    with pytest.raises(ToonlabError, match=message):
+        build(**overrides)
+
+
+def test_a_branched_run_trains_and_reloads_through_the_cli(tmp_path, capsys):
+    data = make_toy_cartoonset(tmp_path / "toons", n=40)
+    metrics = train_cli(capsys, data, tmp_path / "run", "--model.branch_stages=1", "--model.widths=[8,8]",
+                        "--model.branch_width=0.5")
+    assert len(metrics["tasks"]) >= 2
+    config = (tmp_path / "run" / "config.yaml").read_text()
+    assert "branch_stages: 1" in config
