@@ -2,12 +2,15 @@
 
 Trains the demo recipe (at a smaller size, for time) both ways on the built-in cartoon set and
 prints JSON: wall time of each, their ratio, and per-attribute and mean test accuracy.
-Early stopping is off so both train for exactly ``--epochs`` epochs.
+Early stopping is off so both train for exactly ``--epochs`` epochs. The images are decoded into the
+cache before either clock starts, so neither mode pays for it.
 
     python benchmarks/multitask_vs_separate.py --images 1500 --epochs 6 --size 128
-    python benchmarks/multitask_vs_separate.py --set model.global_pool=flatten --set train.batch_size=32
+    python benchmarks/multitask_vs_separate.py --images 5000 --epochs 20 --size 64 --set model.branch_stages=3
 
-``--set section.key=value`` changes the recipe for both modes alike.
+``--set section.key=value`` changes the recipe for both modes alike. ``model.branch_stages`` (one
+branch per task after a shared stem) only changes a network with several tasks, so with it the
+separate networks are still the plain recipe.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from toonlab.config import apply_override, set_option
+from toonlab.config import ExperimentConfig, apply_override, set_option
 from toonlab.data.synth import synthesize
 from toonlab.demo import demo_config
 from toonlab.train.run import train
@@ -29,13 +32,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "toons"
         synthesize(data, n=args.images, size=256, seed=0)
+        _warm_cache(_config("shared", data, Path(tmp), args))
         results = {mode: _run(mode, data, Path(tmp), args) for mode in ("shared", "separate")}
     shared, separate = results["shared"], results["separate"]
+    ratio = shared["seconds"] / separate["seconds"]
     print(json.dumps({
         "images": args.images, "epochs": args.epochs, "image_size": args.size, "overrides": args.set,
         "shared_seconds": shared["seconds"], "separate_seconds": separate["seconds"],
-        "time_ratio_shared_over_separate": round(shared["seconds"] / separate["seconds"], 3),
+        "time_ratio_shared_over_separate": round(ratio, 3),
         "shared_mean_accuracy": shared["mean"], "separate_mean_accuracy": separate["mean"],
+        "target_met": ratio <= 1 / 8 and shared["mean"] >= separate["mean"],  # issue 4: <= 1/8 time, >= accuracy
         "per_task_accuracy": {t: {"shared": shared["tasks"][t], "separate": separate["tasks"][t]}
                               for t in shared["tasks"]},
     }, indent=2))
@@ -51,14 +57,26 @@ def _parse() -> argparse.Namespace:
     return p.parse_args()
 
 
-def _run(mode: str, data: Path, tmp: Path, args: argparse.Namespace) -> dict:
+def _config(mode: str, data: Path, tmp: Path, args: argparse.Namespace) -> ExperimentConfig:
     cfg = demo_config()
     for key, value in {"data.path": str(data), "data.image_size": args.size, "data.cache_dir": str(tmp / "cache"),
                        "train.mode": mode, "train.epochs": args.epochs, "train.patience": 0,
-                       "train.progress": False, "eval.plots": False}.items():
+                       "train.progress": False, "eval.plots": False, "eval.report": False}.items():
         set_option(cfg, key, value)
     for item in args.set:
         apply_override(cfg, item)
+    return cfg
+
+
+def _warm_cache(cfg: ExperimentConfig) -> None:
+    """Decode the images once before timing, so neither mode pays for the cache."""
+    from toonlab.data.dataset import load_and_cache
+
+    load_and_cache(cfg.data)
+
+
+def _run(mode: str, data: Path, tmp: Path, args: argparse.Namespace) -> dict:
+    cfg = _config(mode, data, tmp, args)
     start = time.perf_counter()
     metrics = train(cfg, tmp / f"run-{mode}")
     seconds = time.perf_counter() - start
