@@ -136,6 +136,10 @@ class TrainConfig:
     patience: int = _f(5, "Early stopping: epochs without improvement of the monitored metric before stopping; 0 = never.")
     min_delta: float = _f(1e-4, "Early stopping: smallest improvement that counts.")
     loss_weights: dict = _f({}, "Per-task loss multipliers, e.g. {hair: 2.0}; unlisted tasks weigh 1.")
+    shared_lr: float = _f(1.0, "Multi-task: learning-rate multiplier of the layers every task shares (a CNN's stem "
+                          "before model.branch_stages, else the whole trunk and neck). Tasks with unrelated "
+                          "gradients each get about 1/sqrt(tasks) of a shared step under Adam; sqrt(tasks) makes up "
+                          "for it. No effect on a single-task network.")
     max_rollbacks: int = _f(3, "Non-finite loss/gradient: roll back and lower the lr at most this many times, then stop.")
     rollback_lr_factor: float = _f(0.5, "Non-finite loss/gradient: multiply the lr by this after each rollback.")
     checkpoint_every: int = _f(0, "Also write last.pt every N steps (0 = once per epoch).")

@@ -1,14 +1,17 @@
 """model.branch_stages: a shared stem, then one branch (and neck) per task that no other task reads."""
 
+import json
+
 import pytest
 import torch
 from torch import nn
 
+from toonlab.cli import main
 from toonlab.config import ModelConfig
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.models import create_model
-from toonlab.testing import make_toy_cartoonset, train_cli
+from toonlab.testing import TINY_TRAIN, make_toy_cartoonset
 
 TASKS = {
     "hair": TaskSpec("hair", classes=tuple(map(str, range(5)))),
@@ -102,10 +105,36 @@ def test_bad_branch_options_are_named(overrides, message):
         build(**overrides)
 
 
-def test_a_branched_run_trains_and_reloads_through_the_cli(tmp_path, capsys):
+def test_a_branched_run_trains_and_reloads_through_the_cli(tmp_path):
     data = make_toy_cartoonset(tmp_path / "toons", n=40)
-    metrics = train_cli(capsys, data, tmp_path / "run", "--model.branch_stages=1", "--model.widths=[8,8]",
-                        "--model.branch_width=0.5")
+    options = ["--model.branch_stages=1", "--model.widths=[8,8]", "--model.branch_width=0.5", "--train.shared_lr=3"]
+    tiny = [word for word in TINY_TRAIN if not word.startswith("--model.widths")]
+    assert main(["train", str(data), "-o", str(tmp_path / "run"), *options, *tiny]) == 0
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert len(metrics["tasks"]) >= 2
     config = (tmp_path / "run" / "config.yaml").read_text()
-    assert "branch_stages: 1" in config
+    assert "branch_stages: 1" in config and "shared_lr: 3" in config
+    state = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)
+    rates = [group["lr"] for group in state["optimizer"]["param_groups"]]
+    assert rates == [pytest.approx(2e-3), pytest.approx(6e-3)]  # train.lr 2e-3; the stem at 3x
+
+
+def test_shared_lr_speeds_up_only_what_every_task_shares():
+    from toonlab.models.transfer import param_groups
+
+    model = build()
+    rest, shared = param_groups(model, 0.001, 0.1, shared_lr=4.0)
+    assert shared["lr"] == pytest.approx(0.004) and "lr" not in rest
+    assert {id(p) for p in shared["params"]} == {id(p) for p in model.backbone.stages[0].parameters()}
+    plain = build(branch_stages=0)
+    _, shared = param_groups(plain, 0.001, 0.1, shared_lr=4.0)
+    expected = [*plain.backbone.parameters(), *plain.neck.parameters()]
+    assert {id(p) for p in shared["params"]} == {id(p) for p in expected}
+    assert len(param_groups(build({"hair": TASKS["hair"]}), 0.001, 0.1, shared_lr=4.0)) == 1  # nothing shared
+    assert len(param_groups(model, 0.001, 0.1)) == 1
+
+
+def test_a_bad_shared_lr_is_named(tmp_path, capsys):
+    data = make_toy_cartoonset(tmp_path / "toons", n=20)
+    assert main(["train", str(data), "-o", str(tmp_path / "run"), "--train.shared_lr=0", "-q"]) == 2
+    assert "train.shared_lr" in capsys.readouterr().err

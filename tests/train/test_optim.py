@@ -68,3 +68,16 @@ def test_unknown_names_explain():
         build_optimizer(_params(), TrainConfig(optimizer="adagrad"))
     with pytest.raises(ToonlabError, match="exponential"):
         build_scheduler(build_optimizer(_params(), TrainConfig()), TrainConfig(schedule="poly"), steps_per_epoch=1)
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_every_schedule_keeps_each_groups_own_rate(schedule):
+    groups = [{"params": _params()}, {"params": _params(), "lr": 0.01}]
+    opt = build_optimizer(groups, TrainConfig(lr=0.001, schedule=schedule, epochs=3))
+    sched = build_scheduler(opt, TrainConfig(lr=0.001, schedule=schedule, epochs=3), steps_per_epoch=4)
+    for _ in range(5):
+        opt.step()
+        if sched is not None:
+            sched.step()
+    low, high = (group["lr"] for group in opt.param_groups)
+    assert high == pytest.approx(10 * low)

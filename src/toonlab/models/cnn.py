@@ -35,6 +35,7 @@ class CNNBackbone(nn.Module):
         activations = stage_activations(cfg)
         self.branches = branches if cfg.branch_stages and branches > 1 else 0
         first_branch = len(cfg.widths) - cfg.branch_stages if self.branches else len(cfg.widths)
+        self.stem_stages = first_branch  # the stages every task shares
         stages, ch = [], in_channels
         for i, (width, stride, act) in enumerate(zip(cfg.widths, strides, activations)):
             if i < first_branch:

@@ -71,6 +71,15 @@ class MultiHeadNet(nn.Module):
                              f"it cannot take other tasks {list(tasks)}.")
         self.heads = nn.ModuleDict({name: _head(self.head_in, spec) for name, spec in tasks.items()})
 
+    def shared_parameters(self) -> list[nn.Parameter]:
+        """Parameters every task's output depends on: a branched backbone's stem, else backbone and neck.
+        Empty for a single-task network."""
+        if len(self.heads) < 2:
+            return []
+        if self.branches:
+            return [p for stage in self.backbone.stages[: self.backbone.stem_stages] for p in stage.parameters()]
+        return [*self.backbone.parameters(), *self.neck.parameters()]
+
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Images → shared feature vector (before the neck)."""
         return self.backbone.forward_features(x)

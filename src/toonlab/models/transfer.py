@@ -103,11 +103,17 @@ def check_transfer_config(cfg: ModelConfig) -> None:
                            f"Received: {cfg.backbone_lr!r}")
 
 
-def param_groups(model: nn.Module, lr: float, backbone_lr: float) -> list[dict]:
-    """Optimizer groups: a pretrained backbone at ``lr * backbone_lr``, everything else at ``lr``."""
+def param_groups(model: nn.Module, lr: float, backbone_lr: float, shared_lr: float = 1.0) -> list[dict]:
+    """Optimizer groups: a pretrained backbone at ``lr * backbone_lr``, everything else at ``lr``; for toonlab's
+    own multi-task networks, the layers all tasks share at ``lr * shared_lr`` (``train.shared_lr``)."""
     backbone = getattr(model, "backbone", None)
     if not isinstance(backbone, PretrainedBackbone) or backbone.mode != "finetune":
-        return [{"params": list(model.parameters())}]
+        shared = model.shared_parameters() if shared_lr != 1.0 and hasattr(model, "shared_parameters") else []
+        if not shared or isinstance(backbone, PretrainedBackbone):
+            return [{"params": list(model.parameters())}]
+        ids = {id(p) for p in shared}
+        return [{"params": [p for p in model.parameters() if id(p) not in ids]},
+                {"params": shared, "lr": lr * shared_lr}]
     inner = {id(p) for p in backbone.parameters()}
     rest = [p for p in model.parameters() if id(p) not in inner]
     return [{"params": rest}, {"params": list(backbone.parameters()), "lr": lr * backbone_lr}]

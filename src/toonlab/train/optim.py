@@ -67,7 +67,8 @@ def build_scheduler(
     if kind == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total)
     if kind == "onecycle":
-        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=total, pct_start=0.2)
+        peaks = [group.get("initial_lr", group["lr"]) for group in optimizer.param_groups]  # each group's own rate
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=peaks, total_steps=total, pct_start=0.2)
     raise ToonlabError(f"train.schedule must be one of {', '.join(SCHEDULES)}. Received: {kind!r}")
 
 

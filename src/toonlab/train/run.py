@@ -126,7 +126,8 @@ def train_network(
     model = _place(create_model(cfg.model, tasks, image_size=cfg.data.image_size), runtime)
     labels = data.labels[:, [list(data.tasks).index(t) for t in tasks]]
     train_b, val_b = distributed.shard(*_batches(cfg, data, labels, runtime))
-    optimizer = build_optimizer(param_groups(model, cfg.train.lr, cfg.model.backbone_lr), cfg.train)
+    optimizer = build_optimizer(param_groups(model, cfg.train.lr, cfg.model.backbone_lr, cfg.train.shared_lr),
+                                cfg.train)
     scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch=len(train_b))
     meta = _meta(cfg, tasks, labels[data.splits["train"]])
     cbs = distributed.rank_callbacks(_callbacks(cfg, folder, tasks, [*_transfer_callbacks(cfg, model), *(callbacks or [])]))
@@ -175,6 +176,10 @@ def check_config(cfg: ExperimentConfig) -> None:
     check_augment_config(cfg.augment)
     run_kind(cfg)
     FitOptions.from_config(cfg)
+    shared_lr = cfg.train.shared_lr
+    if isinstance(shared_lr, bool) or not isinstance(shared_lr, (int, float)) or not shared_lr > 0:
+        raise ToonlabError(f"train.shared_lr is a learning-rate multiplier > 0, e.g. 4.24 (sqrt of 18 tasks). "
+                           f"Received: {shared_lr!r}")
     if cfg.train.schedule not in SCHEDULES:
         raise ToonlabError(f"train.schedule must be one of {', '.join(SCHEDULES)}. Received: {cfg.train.schedule!r}")
 
