@@ -138,3 +138,10 @@ def test_a_bad_shared_lr_is_named(tmp_path, capsys):
     data = make_toy_cartoonset(tmp_path / "toons", n=20)
     assert main(["train", str(data), "-o", str(tmp_path / "run"), "--train.shared_lr=0", "-q"]) == 2
     assert "train.shared_lr" in capsys.readouterr().err
+
+
+def test_shared_lr_with_finetuning_is_refused(tmp_path, capsys):
+    data = make_toy_cartoonset(tmp_path / "toons", n=20)
+    options = ["--model.name=resnet18", "--model.transfer=finetune", "--model.weights=none", "--train.shared_lr=2"]
+    assert main(["train", str(data), "-o", str(tmp_path / "run"), *options, "-q"]) == 2
+    assert "leave train.shared_lr at 1" in capsys.readouterr().err

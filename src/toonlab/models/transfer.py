@@ -109,7 +109,7 @@ def param_groups(model: nn.Module, lr: float, backbone_lr: float, shared_lr: flo
     backbone = getattr(model, "backbone", None)
     if not isinstance(backbone, PretrainedBackbone) or backbone.mode != "finetune":
         shared = model.shared_parameters() if shared_lr != 1.0 and hasattr(model, "shared_parameters") else []
-        if not shared or isinstance(backbone, PretrainedBackbone):
+        if not shared:
             return [{"params": list(model.parameters())}]
         ids = {id(p) for p in shared}
         return [{"params": [p for p in model.parameters() if id(p) not in ids]},

@@ -31,7 +31,7 @@ from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.evaluate.metrics import majority_classes
 from toonlab.evaluate.run import evaluate_prepared
-from toonlab.models import create_model, recommended_size
+from toonlab.models import OWN_MODELS, create_model, recommended_size
 from toonlab.models.transfer import PretrainedBackbone, param_groups
 from toonlab.progress import ProgressBar
 from toonlab.runs import CONFIG_FILE, group_folder
@@ -180,6 +180,9 @@ def check_config(cfg: ExperimentConfig) -> None:
     if isinstance(shared_lr, bool) or not isinstance(shared_lr, (int, float)) or not shared_lr > 0:
         raise ToonlabError(f"train.shared_lr is a learning-rate multiplier > 0, e.g. 4.24 (sqrt of 18 tasks). "
                            f"Received: {shared_lr!r}")
+    if shared_lr != 1.0 and cfg.model.name not in OWN_MODELS and cfg.model.transfer == "finetune":
+        raise ToonlabError("model.transfer=finetune sets the backbone's rate with model.backbone_lr; "
+                           "leave train.shared_lr at 1 there.")
     if cfg.train.schedule not in SCHEDULES:
         raise ToonlabError(f"train.schedule must be one of {', '.join(SCHEDULES)}. Received: {cfg.train.schedule!r}")
 
