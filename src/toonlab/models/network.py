@@ -66,7 +66,7 @@ class MultiHeadNet(nn.Module):
 
     def reset_classifier(self, tasks: dict[str, TaskSpec]) -> None:
         """Replace all heads with fresh ones for ``tasks`` (on a branched backbone: the same tasks, in order)."""
-        if self.branches and hasattr(self, "heads") and list(tasks) != list(self.neck):
+        if self.branches and list(tasks) != list(self.neck):
             raise ValueError(f"A branched network has one branch per task {list(self.neck)}; "
                              f"it cannot take other tasks {list(tasks)}.")
         self.heads = nn.ModuleDict({name: _head(self.head_in, spec) for name, spec in tasks.items()})
