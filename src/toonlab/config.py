@@ -140,6 +140,11 @@ class TrainConfig:
                           "before model.branch_stages, else the whole trunk and neck). Tasks with unrelated "
                           "gradients each get about 1/sqrt(tasks) of a shared step under Adam; sqrt(tasks) makes up "
                           "for it. No effect on a single-task network.")
+    task_balance: str = _f("none", "Multi-task loss weights that follow training: 'none', or 'loss': after each epoch "
+                           "every task weighs (its train loss / the loss of guessing its class frequencies) ** "
+                           "balance_power, scaled to average 1, so tasks that lag get more of the shared layers; "
+                           "multiplies loss_weights.")
+    balance_power: float = _f(1.0, "task_balance=loss: how strongly lagging tasks are favoured (> 0).")
     max_rollbacks: int = _f(3, "Non-finite loss/gradient: roll back and lower the lr at most this many times, then stop.")
     rollback_lr_factor: float = _f(0.5, "Non-finite loss/gradient: multiply the lr by this after each rollback.")
     checkpoint_every: int = _f(0, "Also write last.pt every N steps (0 = once per epoch).")

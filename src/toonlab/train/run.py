@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from toonlab import __version__
-from toonlab.config import ExperimentConfig, save_config, to_dict
+from toonlab.config import ExperimentConfig, TrainConfig, save_config, to_dict
 from toonlab.data.batches import MEAN, STD, Batches
 from toonlab.data.dataset import (
     PreparedData,
@@ -44,6 +44,7 @@ from toonlab.train.callbacks import (
     ModelCheckpoint,
     TensorBoardLogger,
 )
+from toonlab.train.callbacks.task_balance import TaskBalance, reference_losses
 from toonlab.train.callbacks.unfreeze import UnfreezeBackbone
 from toonlab.train.checkpoint import load_checkpoint, tasks_to_dict
 from toonlab.train.feature_cache import can_cache, feature_batches
@@ -52,6 +53,7 @@ from toonlab.train.optim import build_optimizer, build_scheduler
 
 log = logging.getLogger(__name__)
 MODES = ("shared", "separate")
+BALANCES = ("none", "loss")
 
 
 def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, command: str = "",
@@ -130,7 +132,9 @@ def train_network(
                                 cfg.train)
     scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch=len(train_b))
     meta = _meta(cfg, tasks, labels[data.splits["train"]])
-    cbs = distributed.rank_callbacks(_callbacks(cfg, folder, tasks, [*_transfer_callbacks(cfg, model), *(callbacks or [])]))
+    extra = [*_transfer_callbacks(cfg, model), *(callbacks or [])]
+    balance = _balance_callbacks(cfg, tasks, labels[data.splits["train"]])
+    cbs = distributed.rank_callbacks(balance + _callbacks(cfg, folder, tasks, extra))
     state = Fit(model, optimizer, scheduler, tasks, runtime, cbs, meta)
     last = folder / "checkpoints" / "last.pt"
     if resume and last.exists():
@@ -148,6 +152,14 @@ def _transfer_callbacks(cfg: ExperimentConfig, model: torch.nn.Module) -> list[C
             getattr(model, "backbone", None), PretrainedBackbone):
         return [UnfreezeBackbone(model.backbone, cfg.model.unfreeze_epochs)]
     return []
+
+
+def _balance_callbacks(cfg: ExperimentConfig, tasks: dict[str, TaskSpec], train_labels: np.ndarray) -> list[Callback]:
+    """``train.task_balance=loss`` on a multi-task network (first, so the loggers see its weights)."""
+    if cfg.train.task_balance == "none" or len(tasks) < 2:
+        return []
+    return [TaskBalance(reference_losses(tasks, train_labels), power=cfg.train.balance_power,
+                        base=cfg.train.loss_weights)]
 
 
 def regression_scales(tasks: dict[str, TaskSpec], train_labels: np.ndarray) -> dict[str, TaskSpec]:
@@ -183,8 +195,17 @@ def check_config(cfg: ExperimentConfig) -> None:
     if shared_lr != 1.0 and cfg.model.name not in OWN_MODELS and cfg.model.transfer == "finetune":
         raise ToonlabError("model.transfer=finetune sets the backbone's rate with model.backbone_lr; "
                            "leave train.shared_lr at 1 there.")
+    _check_balance(cfg.train)
     if cfg.train.schedule not in SCHEDULES:
         raise ToonlabError(f"train.schedule must be one of {', '.join(SCHEDULES)}. Received: {cfg.train.schedule!r}")
+
+
+def _check_balance(train: TrainConfig) -> None:
+    if train.task_balance not in BALANCES:
+        raise ToonlabError(f"train.task_balance must be one of {', '.join(BALANCES)}. Received: {train.task_balance!r}")
+    power = train.balance_power
+    if isinstance(power, bool) or not isinstance(power, (int, float)) or not power > 0:
+        raise ToonlabError(f"train.balance_power must be a number > 0, e.g. 1. Received: {power!r}")
 
 
 def check_run_folder(cfg: ExperimentConfig, out: Path, resume: bool) -> Path:

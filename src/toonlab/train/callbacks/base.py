@@ -11,6 +11,7 @@ class FitLike(Protocol):
 
     stop: bool
     epoch: int
+    options: Any  # FitOptions: loss weights, rollbacks, augmentation
 
     def checkpoint_payload(self) -> dict[str, Any]: ...
 
