@@ -94,14 +94,14 @@ def test_nproc_under_torchrun_is_refused(tmp_path, capsys, monkeypatch):
 
 @pytest.fixture(scope="module")
 def nproc_run(tmp_path_factory):
-    """``toonlab train DATA -o RUN --nproc 2`` (one epoch) in a subprocess: (RUN, stdout, stderr)."""
+    """``toonlab train DATA -o RUN --nproc 2`` (one epoch, task_balance on) in a subprocess: (RUN, stdout, stderr)."""
     root = tmp_path_factory.mktemp("ddp")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TOONLAB_CACHE", str(root / "cache"))
         data = make_toy_cartoonset(root / "toy", n=60, size=24)
         run = root / "run"
         done = _run([sys.executable, "-m", "toonlab", "train", str(data), "-o", str(run), "--nproc", "2",
-                     *TINY_TRAIN, "--train.patience=0"], cwd=root)
+                     *TINY_TRAIN, "--train.patience=0", "--train.task_balance=loss"], cwd=root)
     return run, done.stdout, done.stderr
 
 
@@ -131,6 +131,8 @@ def test_torchrun_resume_rolls_back_every_rank_and_ends_with_identical_weights(n
         assert torch.equal(ranks[0]["model"][key], value) and torch.equal(ranks[1]["model"][key], value), key
     history = read_csv(run / "history.csv")
     assert [row["epoch"] for row in history] == ["1", "2", "3"] and history[-1]["rollbacks"] == "1"
+    weights = {k: float(v) for k, v in history[-1].items() if k.startswith("loss_weight/")}
+    assert len(weights) >= 2 and set(weights.values()) != {1.0}  # task_balance ran on every rank, resumed
 
 
 def _run(command: list[str], *, cwd: Path) -> subprocess.CompletedProcess:
