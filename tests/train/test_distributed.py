@@ -132,7 +132,7 @@ def test_torchrun_resume_rolls_back_every_rank_and_ends_with_identical_weights(n
     history = read_csv(run / "history.csv")
     assert [row["epoch"] for row in history] == ["1", "2", "3"] and history[-1]["rollbacks"] == "1"
     weights = {k: float(v) for k, v in history[-1].items() if k.startswith("loss_weight/")}
-    assert len(weights) >= 2 and set(weights.values()) != {1.0}  # task_balance ran on every rank, resumed
+    assert len(weights) >= 2 and set(weights.values()) != {1.0}  # balanced through the 2-process run and its resume
 
 
 def _run(command: list[str], *, cwd: Path) -> subprocess.CompletedProcess:

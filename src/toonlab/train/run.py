@@ -131,9 +131,10 @@ def train_network(
     optimizer = build_optimizer(param_groups(model, cfg.train.lr, cfg.model.backbone_lr, cfg.train.shared_lr),
                                 cfg.train)
     scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch=len(train_b))
-    meta = _meta(cfg, tasks, labels[data.splits["train"]])
+    train_labels = labels[data.splits["train"]]
+    meta = _meta(cfg, tasks, train_labels)
     extra = [*_transfer_callbacks(cfg, model), *(callbacks or [])]
-    balance = _balance_callbacks(cfg, tasks, labels[data.splits["train"]])
+    balance = _balance_callbacks(cfg, tasks, train_labels)
     cbs = distributed.rank_callbacks(balance + _callbacks(cfg, folder, tasks, extra))
     state = Fit(model, optimizer, scheduler, tasks, runtime, cbs, meta)
     last = folder / "checkpoints" / "last.pt"
