@@ -128,7 +128,9 @@ class TrainConfig:
     momentum: float = _f(0.9, "Momentum of SGD and RMSProp.")
     nesterov: bool = _f(False, "Nesterov momentum (SGD).")
     lr: float = _f(2e-3, "Learning rate.")
-    weight_decay: float = _f(0.0, "Weight decay (L2).")
+    weight_decay: float = _f(0.0, "Weight decay: decoupled for adamw, L2 added to the gradient for the others.")
+    decay_bias_norm: bool = _f(False, "Weight decay on biases and normalisation weights too; false (as in fastai and "
+                               "timm) decays only weight matrices and conv kernels.")
     schedule: str = _f("none", "Learning-rate schedule: 'none', 'step', 'exponential', 'cosine' or 'onecycle'.")
     step_size: int = _f(10, "schedule=step: epochs between decays.")
     gamma: float = _f(0.1, "schedule=step/exponential: decay factor (per step_size epochs / per epoch).")

@@ -28,6 +28,30 @@ def test_sgd_momentum_nesterov_and_frozen_params_left_out():
         build_optimizer(_params(), TrainConfig(optimizer="sgd", momentum=0.0, nesterov=True))
 
 
+def test_weight_decay_leaves_biases_and_norms_alone_unless_asked():
+    net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
+    groups = [{"params": [net[0].weight, net[0].bias]}, {"params": list(net[1].parameters()), "lr": 0.5}]
+    opt = build_optimizer(groups, TrainConfig(optimizer="adamw", lr=0.1, weight_decay=0.5))
+    assert [(len(g["params"]), g["weight_decay"], g["lr"]) for g in opt.param_groups] == [
+        (1, 0.5, 0.1), (1, 0.0, 0.1), (2, 0.0, 0.5)]  # each group keeps its own rate
+    before = [p.detach().clone() for p in net.parameters()]
+    for p in net.parameters():
+        p.grad = torch.zeros_like(p)
+    opt.step()  # with zero gradients only the decay acts
+    after = list(net.parameters())
+    assert torch.allclose(after[0], before[0] * (1 - 0.1 * 0.5))
+    assert all(torch.equal(a, b) for a, b in zip(after[1:], before[1:]))
+    everything = build_optimizer(net.parameters(), TrainConfig(optimizer="adamw", weight_decay=0.5, decay_bias_norm=True))
+    assert len(everything.param_groups) == 1 and everything.param_groups[0]["weight_decay"] == 0.5
+    assert len(build_optimizer(net.parameters(), TrainConfig(optimizer="adamw")).param_groups) == 1
+
+
+@pytest.mark.parametrize(("name", "fused"), [("adam", True), ("adamw", True), ("sgd", True), ("rmsprop", None)])
+def test_fused_kernels_where_pytorch_has_them(name, fused):
+    opt = build_optimizer(_params(), TrainConfig(optimizer=name))
+    assert opt.defaults.get("fused") is fused
+
+
 def _lrs(schedule, steps, **kw):
     opt = build_optimizer(_params(), TrainConfig(lr=1.0, schedule=schedule, epochs=4, **kw))
     sched = build_scheduler(opt, TrainConfig(lr=1.0, schedule=schedule, epochs=4, **kw), steps_per_epoch=2)
