@@ -115,19 +115,49 @@ class ConvStage(nn.Sequential):
         super().__init__(*layers)
 
 
+class GroupedLinear(nn.Linear):
+    """``groups`` independent linear maps side by side: group ``g`` of the output reads only group ``g`` of the input.
+
+    Input ``(B, groups × in_features_per_group)`` → output ``(B, groups × out_per_group)``, as one batched
+    matmul instead of ``groups`` small ones. The weight is ``(groups × out_per_group, in_per_group)``, group after
+    group, so it initialises like each group's own ``nn.Linear`` (same fan-in), and weight-wise regularisers
+    (DropConnect, FreezeConnect, uniform init) treat it as any linear layer. ``in_features`` and
+    ``out_features`` are the whole input and output widths.
+    """
+
+    def __init__(self, in_per_group: int, out_per_group: int, groups: int, bias: bool = True) -> None:
+        super().__init__(in_per_group, groups * out_per_group, bias=bias)
+        self.groups, self.in_features = groups, groups * in_per_group
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        g = self.groups
+        xs = x.unflatten(1, (g, -1)).transpose(0, 1)  # (G, B, in)
+        w = self.weight.unflatten(0, (g, -1)).transpose(1, 2)  # (G, in, out)
+        y = torch.bmm(xs, w) if self.bias is None else torch.baddbmm(self.bias.unflatten(0, (g, 1, -1)), xs, w)
+        return y.transpose(0, 1).flatten(1)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, groups={self.groups}"
+
+
 def dense_stack(
     in_features: int, *, widths: Sequence[int], activation: str, dropout: float,
-    norm_position: str = "before_activation",
+    norm_position: str = "before_activation", groups: int = 1,
 ) -> tuple[nn.Module, int]:
     """One (linear, batch norm and activation in ``norm_position`` order, dropout) per width.
 
+    With ``groups`` > 1 the stack is ``groups`` stacks side by side (:class:`GroupedLinear`, batch norm per
+    unit), each reading its own ``in_features / groups`` inputs, and ``widths`` are per group.
+
     Returns:
-        The stack and its output width (``in_features`` when ``widths`` is empty).
+        The stack and its output width (per group; ``in_features / groups`` when ``widths`` is empty).
     """
     layers: list[nn.Module] = []
+    in_features //= groups
     for width in widths:
-        layers.append(nn.Linear(in_features, int(width)))
-        layers += norm_activation(nn.BatchNorm1d(int(width)), activation, norm_position)
+        width = int(width)
+        layers.append(nn.Linear(in_features, width) if groups == 1 else GroupedLinear(in_features, width, groups))
+        layers += norm_activation(nn.BatchNorm1d(groups * width), activation, norm_position)
         layers += [nn.Dropout(dropout)] if dropout > 0 else []
-        in_features = int(width)
+        in_features = width
     return nn.Sequential(*layers), in_features

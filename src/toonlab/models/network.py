@@ -19,7 +19,9 @@ class MultiHeadNet(nn.Module):
 
     A branched backbone (``backbone.branches`` > 0, see ``model.branch_stages``) hands over one block of
     features per task, in task order; each task then has its own neck (``branch_neck_width`` wide)
-    on its own block, so no head reads another task's branch.
+    on its own block, so no head reads another task's branch. The necks run side by side as one
+    grouped stack (:class:`~toonlab.models.blocks.GroupedLinear`): the neck's output holds one block
+    of ``head_in`` units per task, in task order.
 
     Args:
         backbone: a module with ``forward_features(x) -> (B, F)`` and ``num_features``.
@@ -49,11 +51,9 @@ class MultiHeadNet(nn.Module):
         if self.branches and self.branches != len(tasks):
             raise ValueError(f"The backbone has {self.branches} task branches but {len(tasks)} tasks were given.")
         stack = {"activation": activation, "dropout": 0.0, "norm_position": norm_position}
-        if self.branches:
+        if self.branches:  # every task's neck side by side, run as one grouped layer
             width = [branch_neck_width or neck_width] * neck_depth
-            necks = {name: dense_stack(backbone.num_features // self.branches, widths=width, **stack) for name in tasks}
-            self.neck = nn.ModuleDict({name: neck for name, (neck, _) in necks.items()})
-            self.head_in = next(iter(necks.values()))[1]
+            self.neck, self.head_in = dense_stack(backbone.num_features, widths=width, groups=self.branches, **stack)
         else:
             self.neck, self.head_in = dense_stack(backbone.num_features, widths=[neck_width] * neck_depth, **stack)
         self.head_drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
@@ -66,8 +66,8 @@ class MultiHeadNet(nn.Module):
 
     def reset_classifier(self, tasks: dict[str, TaskSpec]) -> None:
         """Replace all heads with fresh ones for ``tasks`` (on a branched backbone: the same tasks, in order)."""
-        if self.branches and list(tasks) != list(self.neck):
-            raise ValueError(f"A branched network has one branch per task {list(self.neck)}; "
+        if self.branches and self.heads and list(tasks) != self.task_names:
+            raise ValueError(f"A branched network has one branch per task {self.task_names}; "
                              f"it cannot take other tasks {list(tasks)}.")
         self.heads = nn.ModuleDict({name: _head(self.head_in, spec) for name, spec in tasks.items()})
 
@@ -87,9 +87,8 @@ class MultiHeadNet(nn.Module):
     def forward_head(self, features: torch.Tensor) -> dict[str, torch.Tensor]:
         """Shared features → ``{task: logits}``."""
         if self.branches:
-            parts = features.unflatten(1, (self.branches, -1))
-            return {name: head(self.head_drop(self.neck[name](parts[:, i])))
-                    for i, (name, head) in enumerate(self.heads.items())}
+            parts = self.head_drop(self.neck(features)).unflatten(1, (self.branches, -1))
+            return {name: head(parts[:, i]) for i, (name, head) in enumerate(self.heads.items())}
         z = self.head_drop(self.neck(features))
         return {name: head(z) for name, head in self.heads.items()}
 
