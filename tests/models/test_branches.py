@@ -148,3 +148,12 @@ def test_shared_lr_with_finetuning_is_refused(tmp_path, capsys):
     options = ["--model.name=resnet18", "--model.transfer=finetune", "--model.weights=none", "--train.shared_lr=2"]
     assert main(["train", str(data), "-o", str(tmp_path / "run"), *options, "-q"]) == 2
     assert "leave train.shared_lr at 1" in capsys.readouterr().err
+
+
+def test_fresh_heads_only_for_the_tasks_the_branches_belong_to():
+    model = build()
+    old = model.heads["hair"]
+    model.reset_classifier(TASKS)  # the same tasks in the same order: fresh heads
+    assert model.heads["hair"] is not old and model.task_names == list(TASKS)
+    with pytest.raises(ValueError, match="one branch per task"):
+        model.reset_classifier({"hair": TASKS["hair"], "age": TASKS["age"], "glasses": TASKS["glasses"]})
