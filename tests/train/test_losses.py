@@ -38,3 +38,16 @@ def test_mixed_classification_and_regression_heads():
     total, parts = multitask_loss(out, torch.tensor([[0, 1.0], [1, 3.0]]), tasks)
     total.backward()
     assert set(parts) == {"a", "age"} and out["age"].grad is not None
+
+
+def test_fully_labelled_batch_gives_the_per_task_losses_and_weighted_sum():
+    tasks = {**TASKS, "age": TaskSpec("age", "regression", scale=2.0)}
+    g = torch.Generator().manual_seed(0)
+    out = {"a": torch.randn(5, 2, generator=g), "b": torch.randn(5, 3, generator=g), "age": torch.randn(5, generator=g)}
+    y = torch.stack([torch.randint(0, 2, (5,), generator=g).float(), torch.randint(0, 3, (5,), generator=g).float(),
+                     torch.randn(5, generator=g)], 1)
+    total, parts = multitask_loss(out, y, tasks, weights={"b": 3.0})
+    expected = {name: task_loss(out[name], y[:, j], spec) for j, (name, spec) in enumerate(tasks.items())}
+    for name in tasks:
+        assert torch.allclose(parts[name], expected[name])
+    assert torch.allclose(total, expected["a"] + 3 * expected["b"] + expected["age"])

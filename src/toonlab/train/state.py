@@ -22,7 +22,7 @@ from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.runtime import Runtime
 from toonlab.train.callbacks.base import Callback
-from toonlab.train.losses import labelled
+from toonlab.train.losses import fully_labelled, labelled
 
 
 class Meter:
@@ -36,6 +36,9 @@ class Meter:
         self.count = {t: 0 for t in tasks}
 
     def update(self, outputs: dict[str, torch.Tensor], targets: torch.Tensor, parts: dict[str, torch.Tensor]) -> None:
+        if fully_labelled(targets):
+            self._update_all(outputs, targets, parts)
+            return
         for j, name in enumerate(self.loss):
             y = targets[:, j]
             mask = labelled(y)
@@ -48,6 +51,23 @@ class Meter:
                 self.correct[name] += float((out.float()[mask] - y[mask]).abs().sum())
             else:
                 self.correct[name] += int((out.argmax(1)[mask] == y[mask].long()).sum())
+            self.count[name] += n
+
+    def _update_all(self, outputs: dict[str, torch.Tensor], targets: torch.Tensor,
+                    parts: dict[str, torch.Tensor]) -> None:
+        """``update`` for a batch with every label: each task's sums stacked and read back at once."""
+        n, classes = targets.shape[0], targets.long()
+        scores = []
+        for j, name in enumerate(self.loss):
+            out = outputs[name].detach()
+            if name in self.regression:
+                scores.append((out.float() - targets[:, j]).abs().sum())
+            else:
+                scores.append((out.argmax(1) == classes[:, j]).sum())
+        losses = torch.stack([parts[name].detach() for name in self.loss]).tolist()
+        for name, loss, score in zip(self.loss, losses, torch.stack(scores).double().tolist()):
+            self.loss[name] += loss * n
+            self.correct[name] += score
             self.count[name] += n
 
     def logs(self, prefix: str) -> dict[str, float]:
