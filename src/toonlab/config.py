@@ -138,6 +138,9 @@ class TrainConfig:
     patience: int = _f(5, "Early stopping: epochs without improvement of the monitored metric before stopping; 0 = never.")
     min_delta: float = _f(1e-4, "Early stopping: smallest improvement that counts.")
     loss_weights: dict = _f({}, "Per-task loss multipliers, e.g. {hair: 2.0}; unlisted tasks weigh 1.")
+    label_smoothing: float = _f(0.0, "Classification heads train on targets smoothed by this much (0..1, e.g. 0.1: "
+                                "the true class gets 0.9 plus its share of 0.1 spread over all classes); "
+                                "validation and test losses stay plain cross-entropy.")
     shared_lr: float = _f(1.0, "Multi-task: learning-rate multiplier of the layers every task shares (a CNN's stem "
                           "before model.branch_stages, else the whole trunk and neck). Tasks with unrelated "
                           "gradients each get about 1/sqrt(tasks) of a shared step under Adam; sqrt(tasks) makes up "

@@ -51,3 +51,18 @@ def test_fully_labelled_batch_gives_the_per_task_losses_and_weighted_sum():
     for name in tasks:
         assert torch.allclose(parts[name], expected[name])
     assert torch.allclose(total, expected["a"] + 3 * expected["b"] + expected["age"])
+
+
+def test_label_smoothing_applies_to_classification_heads_with_and_without_missing_labels():
+    tasks = {**TASKS, "age": TaskSpec("age", "regression", scale=2.0)}
+    out = {"a": torch.tensor([[2.0, 0.0], [0.0, 1.0]]), "b": torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 3.0]]),
+           "age": torch.tensor([1.0, 3.0])}
+    nan = float("nan")
+    full, missing = torch.tensor([[0, 1, 2.0], [1, 2, 3.0]]), torch.tensor([[0, nan, 2.0], [1, 2, nan]])
+    for y in (full, missing):
+        _, plain = multitask_loss(out, y, tasks)
+        _, smooth = multitask_loss(out, y, tasks, smoothing=0.2)
+        rows = ~torch.isnan(y[:, 1])
+        assert torch.allclose(smooth["a"], F.cross_entropy(out["a"], y[:, 0].long(), label_smoothing=0.2))
+        assert torch.allclose(smooth["b"], F.cross_entropy(out["b"][rows], y[rows, 1].long(), label_smoothing=0.2))
+        assert smooth["a"] > plain["a"] and torch.equal(smooth["age"], plain["age"])  # regression untouched

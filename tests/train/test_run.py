@@ -1,4 +1,5 @@
 import json
+import math
 
 import pytest
 import torch
@@ -80,8 +81,20 @@ def test_early_stopping_and_best_checkpoint_follow_any_metric(toy_data, tmp_path
 
 
 @pytest.mark.parametrize("bad", ["model.activation=relux", "augment.hue=0.9", "train.rollback_lr_factor=2.0",
-                                 "train.schedule=poly"])
+                                 "train.schedule=poly", "train.label_smoothing=1.5"])
 def test_bad_settings_are_refused_before_the_run_folder_exists(toy_data, tmp_path, bad):
     with pytest.raises(ToonlabError, match="Received"):
         train(_cfg(toy_data, bad), tmp_path / "r")
     assert not (tmp_path / "r").exists()
+
+
+def test_label_smoothing_changes_the_training_loss_only(toy_data, tmp_path):
+    last = {}
+    for name, smoothing in (("plain", 0.0), ("smooth", 0.3)):
+        opts = ("train.epochs=6", "train.lr=0.01", "train.patience=0", f"train.label_smoothing={smoothing}",
+                "data.tasks=color")
+        train(_cfg(toy_data, *opts), tmp_path / name)
+        header, *rows = (tmp_path / name / "history.csv").read_text().splitlines()
+        last[name] = dict(zip(header.split(","), map(float, rows[-1].split(","))))
+    floor = -(0.8 * math.log(0.8) + 2 * 0.1 * math.log(0.1))  # 3 classes, smoothed targets 0.8 / 0.1 / 0.1
+    assert last["plain"]["train_loss"] < floor < last["smooth"]["train_loss"]

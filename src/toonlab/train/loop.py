@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 def train_step(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, optimizer: torch.optim.Optimizer, *,
     tasks: dict[str, TaskSpec], runtime: Runtime, loss_weights: dict[str, float] | None = None,
-    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None, label_smoothing: float = 0.0,
 ) -> dict[str, Any]:
     """Forward, backward and update on one batch; returns ``loss``, ``loss/<task>`` and ``outputs``.
 
@@ -45,7 +45,7 @@ def train_step(
         x = augment(x)
     with runtime.autocast():
         outputs = model(x)
-    loss, parts = multitask_loss(outputs, y, tasks, loss_weights)
+    loss, parts = multitask_loss(outputs, y, tasks, loss_weights, label_smoothing)
     check_loss(loss, parts)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -69,6 +69,7 @@ def train_one_epoch(
     meter: Meter | None = None,
     start: int = 0,
     on_step: Callable[[int, Meter], None] | None = None,
+    label_smoothing: float = 0.0,
 ) -> dict[str, float]:
     """One pass over the training batches; returns ``train_loss``, ``train_acc`` and per-task values.
 
@@ -80,7 +81,7 @@ def train_one_epoch(
     bar = _bar(batches, progress, desc)
     for step, (x, y) in enumerate(bar, start=start + 1):
         result = train_step(model, x, y, optimizer, tasks=tasks, runtime=runtime, loss_weights=loss_weights,
-                            augment=augment)
+                            augment=augment, label_smoothing=label_smoothing)
         if scheduler is not None:
             scheduler.step()
         meter.update(result["outputs"], y, {t: result[f"loss/{t}"] for t in tasks if f"loss/{t}" in result})
@@ -165,7 +166,7 @@ def _train_epoch(state: Fit, batches: Any, epoch: int, desc: str, progress: bool
     return train_one_epoch(model, remaining, state.optimizer, tasks=state.tasks, runtime=state.runtime,
                            scheduler=state.scheduler, progress=progress, desc=desc,
                            loss_weights=state.options.loss_weights, augment=augment, meter=state.meter,
-                           start=state.step, on_step=after_step)
+                           start=state.step, on_step=after_step, label_smoothing=state.options.label_smoothing)
 
 
 def _epoch_augment(state: Fit, epoch: int) -> Callable[[torch.Tensor], torch.Tensor] | None:

@@ -21,14 +21,18 @@ def labelled(y: torch.Tensor) -> torch.Tensor:
     return ~torch.isnan(y)
 
 
-def task_loss(output: torch.Tensor, y: torch.Tensor, spec: TaskSpec) -> torch.Tensor | None:
-    """One task's mean loss over its labelled images, or None when none is labelled."""
+def task_loss(output: torch.Tensor, y: torch.Tensor, spec: TaskSpec, smoothing: float = 0.0) -> torch.Tensor | None:
+    """One task's mean loss over its labelled images, or None when none is labelled.
+
+    ``smoothing`` is cross-entropy's label smoothing (classification only).
+    """
     mask = labelled(y)
     if not bool(mask.any()):
         return None
     if spec.is_regression:
         return F.mse_loss(output.float()[mask] / spec.scale, y[mask] / spec.scale)
-    return F.cross_entropy(output.float(), torch.where(mask, y, -1.0).long(), ignore_index=-1)
+    return F.cross_entropy(output.float(), torch.where(mask, y, -1.0).long(), ignore_index=-1,
+                           label_smoothing=smoothing)
 
 
 def fully_labelled(targets: torch.Tensor) -> bool:
@@ -41,6 +45,7 @@ def multitask_loss(
     targets: torch.Tensor,
     tasks: dict[str, TaskSpec],
     weights: dict[str, float] | None = None,
+    smoothing: float = 0.0,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Weighted sum of per-task losses.
 
@@ -52,15 +57,16 @@ def multitask_loss(
         targets: (B, T) float; column ``j`` belongs to the ``j``-th task of ``tasks``; NaN = no label.
         tasks: task specs in column order.
         weights: optional per-task multipliers (default 1).
+        smoothing: label smoothing of the classification heads (``train.label_smoothing``).
 
     Returns:
         The total loss and ``{task: loss}`` (unweighted) for every task with a label in the batch.
     """
     if fully_labelled(targets):
-        parts = _unmasked_losses(outputs, targets, tasks)
+        parts = _unmasked_losses(outputs, targets, tasks, smoothing)
     else:
         parts = {name: loss for j, (name, spec) in enumerate(tasks.items())
-                 if (loss := task_loss(outputs[name], targets[:, j], spec)) is not None}
+                 if (loss := task_loss(outputs[name], targets[:, j], spec, smoothing)) is not None}
     if not parts:
         return targets.new_zeros((), dtype=torch.float32), parts
     factors = [(weights or {}).get(name, 1.0) for name in parts]
@@ -68,7 +74,7 @@ def multitask_loss(
 
 
 def _unmasked_losses(
-    outputs: dict[str, torch.Tensor], targets: torch.Tensor, tasks: dict[str, TaskSpec]
+    outputs: dict[str, torch.Tensor], targets: torch.Tensor, tasks: dict[str, TaskSpec], smoothing: float
 ) -> dict[str, torch.Tensor]:
     """Each task's mean loss when no label is missing: no masks, and one integer copy of all targets."""
     classes = targets.long()
@@ -78,5 +84,5 @@ def _unmasked_losses(
         if spec.is_regression:
             parts[name] = F.mse_loss(out / spec.scale, targets[:, j] / spec.scale)
         else:
-            parts[name] = F.cross_entropy(out, classes[:, j])
+            parts[name] = F.cross_entropy(out, classes[:, j], label_smoothing=smoothing)
     return parts

@@ -108,6 +108,7 @@ class FitOptions:
     checkpoint_every: int = 0  # steps between mid-epoch last.pt writes; 0 = only the epoch-end ones
     last_path: Path | None = None  # where those writes go (usually RUN/checkpoints/last.pt)
     loss_weights: dict[str, float] = field(default_factory=dict)
+    label_smoothing: float = 0.0  # of the training loss only
     augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None  # e.g. a BatchAugment
     seed: int = 0  # epoch e augments with toonlab.data.augment.augment_generator(seed, e)
 
@@ -121,12 +122,14 @@ class FitOptions:
                    checkpoint_every=int(train.get("checkpoint_every", 0)),
                    last_path=Path(last_path) if last_path else None,
                    loss_weights=dict(train.get("loss_weights") or {}),
+                   label_smoothing=float(train.get("label_smoothing", 0.0)),
                    augment=_augmenter(cfg), seed=int(train.get("seed", 0)))
 
     def __post_init__(self) -> None:
         checks = [("max_rollbacks", self.max_rollbacks >= 0, "an integer >= 0"),
                   ("rollback_lr_factor", 0 < self.rollback_lr_factor < 1, "a number between 0 and 1 (exclusive)"),
-                  ("checkpoint_every", self.checkpoint_every >= 0, "a number of steps >= 0 (0 = once per epoch)")]
+                  ("checkpoint_every", self.checkpoint_every >= 0, "a number of steps >= 0 (0 = once per epoch)"),
+                  ("label_smoothing", 0 <= self.label_smoothing < 1, "a number from 0 (off) up to 1, e.g. 0.1")]
         for name, ok, expected in checks:
             if not ok:
                 raise ToonlabError(f"train.{name} must be {expected}. Received: {name}={getattr(self, name)!r}")
