@@ -92,6 +92,23 @@ def test_bf16_channels_last_forward_backward():
     assert all(p.grad is not None for p in model.parameters())
 
 
+def test_a_pointwise_fan_out_keeps_the_branches_apart_after_its_1x1_conv():
+    model = build(branch_fanout="pointwise").eval()
+    stem, pointwise, fan_out, grouped = convs(model)
+    assert (pointwise.kernel_size, pointwise.in_channels, pointwise.out_channels, pointwise.groups) == ((1, 1), 8, 24, 1)
+    assert (fan_out.kernel_size, fan_out.in_channels, fan_out.groups) == ((3, 3), 24, 3)  # each branch's own 3x3
+    assert grouped.groups == 3 and model.backbone.num_features == 3 * 16
+    x = torch.randn(2, 3, 32, 32)
+    out = model(x)
+    out["glasses"].sum().backward()
+    per_branch = pointwise.weight.grad.abs().flatten(1).sum(1).view(3, -1).sum(1)
+    assert per_branch[1] > 0 and per_branch[0] == 0 and per_branch[2] == 0
+    assert fan_out.weight.grad.view(3, 8, -1)[[0, 2]].abs().sum() == 0
+    assert stem.weight.grad.abs().sum() > 0  # the stem is shared
+    plain = build({"hair": TASKS["hair"]}, branch_fanout="pointwise")  # one task: the plain CNN, nothing to fan out
+    assert [p.shape for p in plain.parameters()] == [p.shape for p in build({"hair": TASKS["hair"]}).parameters()]
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -101,6 +118,7 @@ def test_bf16_channels_last_forward_backward():
         ({"branch_width": 1.5}, r"model.branch_width must be a share"),
         ({"lrn_size": 3}, r"model.lrn_size .* set one of them to 0"),
         ({"name": "mlp"}, r"model.branch_stages applies to model.name=cnn only"),
+        ({"branch_fanout": "dense"}, r"model.branch_fanout must be 'conv' or 'pointwise'. Received: 'dense'"),
     ],
 )
 def test_bad_branch_options_are_named(overrides, message):

@@ -94,13 +94,19 @@ class ConvStage(nn.Sequential):
         stride: stride of the stage's first conv.
         activation: activation name of this stage.
         groups: conv groups (task branches side by side); ``first_groups`` for the first conv (default ``groups``),
-            1 where a shared stem fans out into the branches.
+            1 where a shared stem fans out into the branches. There, ``model.branch_fanout='pointwise'`` puts a
+            1×1 conv (with its norm and activation) in front and makes the first conv grouped too.
     """
 
     def __init__(self, in_ch: int, out_ch: int, cfg: ModelConfig, *, stride: int, activation: str,
                  groups: int = 1, first_groups: int | None = None) -> None:
         layers: list[nn.Module] = []
         pad = conv_padding(cfg.padding, cfg.kernel_size)
+        if first_groups == 1 and groups > 1 and cfg.branch_fanout == "pointwise":
+            layers.append(nn.Conv2d(in_ch, out_ch, 1, bias=cfg.norm == "none"))
+            layers += norm_activation(nn.BatchNorm2d(out_ch) if cfg.norm == "batch" else None, activation,
+                                      cfg.norm_position)
+            in_ch, first_groups = out_ch, groups
         for i in range(cfg.convs_per_stage):
             g = (groups if first_groups is None else first_groups) if i == 0 else groups
             layers.append(nn.Conv2d(in_ch if i == 0 else out_ch, out_ch, cfg.kernel_size, stride if i == 0 else 1,

@@ -106,6 +106,8 @@ def _check_branches(cfg: ModelConfig) -> None:
     if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0.0 < width <= 1.0:
         raise ToonlabError(f"model.branch_width must be a share of each stage's width in (0, 1], e.g. 0.25. "
                            f"Received: {width!r}")
+    if cfg.branch_fanout not in ("conv", "pointwise"):
+        raise ToonlabError(f"model.branch_fanout must be 'conv' or 'pointwise'. Received: {cfg.branch_fanout!r}")
     if not cfg.branch_stages:
         return
     if cfg.name != "cnn":
