@@ -108,8 +108,8 @@ class ModelConfig:
                              "head_width for its neck), e.g. 0.25 of [128, 256] = [32, 64] per task.")
     branch_fanout: str = _f("conv", "branch_stages: how the shared stem fans out into the branches: 'conv' (the "
                             "first branch stage's k×k conv reads the whole stem) or 'pointwise' (a 1×1 conv into every "
-                            "branch, then each branch's own k×k conv: one more layer per branch, and at 18 tasks about "
-                            "0.6 of the fan-out's multiply-adds).")
+                            "branch, then each branch's own k×k conv: one more layer per branch, and about 0.6 of "
+                            "the fan-out's multiply-adds with the demo's widths and 18 tasks).")
     head_depth: int = _f(1, "Hidden dense layers in the shared head before the task heads.")
     head_width: int = _f(256, "Width of each hidden dense layer.")
     head_dropout: float = _f(0.2, "Dropout before each task head.")
