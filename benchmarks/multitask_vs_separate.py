@@ -9,11 +9,12 @@ cache before either clock starts, so neither mode pays for it.
     python benchmarks/multitask_vs_separate.py --images 5000 --epochs 20 --size 64 --set model.branch_stages=3
     python benchmarks/multitask_vs_separate.py --images 10000 --epochs 20 --size 64 --set model.branch_stages=2 \
         --set model.branch_width=0.25 --set train.shared_lr=4.24 --set train.task_balance=loss \
-        --set train.optimizer=adamw --set train.weight_decay=3
+        --set model.branch_fanout=pointwise --set train.optimizer=adamw --set train.weight_decay=3 \
+        --set train.label_smoothing=0.1
 
 ``--set section.key=value`` changes the recipe for both modes alike. ``model.branch_stages`` (one
-branch per task after a shared stem), ``train.shared_lr`` and ``train.task_balance`` only change a
-network with several tasks, so with them the separate networks are still the plain recipe.
+branch per task after a shared stem), ``model.branch_fanout``, ``train.shared_lr`` and ``train.task_balance``
+only change a network with several tasks, so with them the separate networks are still the plain recipe.
 """
 
 from __future__ import annotations
