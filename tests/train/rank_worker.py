@@ -35,8 +35,8 @@ def nan_loss_at(call: int) -> None:
     """Make the ``call``-th training loss of this process NaN (validation runs on rank 0 only)."""
     real, calls = loop.multitask_loss, [0]
 
-    def loss(outputs, targets, tasks, weights=None):
-        total, parts = real(outputs, targets, tasks, weights)
+    def loss(outputs, targets, tasks, weights=None, smoothing=0.0):
+        total, parts = real(outputs, targets, tasks, weights, smoothing=smoothing)
         calls[0] += 1
         return (total * float("nan") if calls[0] == call else total), parts
 

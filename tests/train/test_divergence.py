@@ -57,8 +57,8 @@ def test_nan_at_a_chosen_step_is_rolled_back_exactly(toy_data, tmp_path, monkeyp
     """A NaN at epoch 1 step 2 restarts epoch 1 at lr/2: the same weights as a clean run at lr/2."""
     real, calls = loop.multitask_loss, []
 
-    def poisoned(outputs, targets, tasks, weights=None):
-        total, parts = real(outputs, targets, tasks, weights)
+    def poisoned(outputs, targets, tasks, weights=None, smoothing=0.0):
+        total, parts = real(outputs, targets, tasks, weights, smoothing=smoothing)
         if torch.is_grad_enabled():  # training steps only, not evaluation
             calls.append(1)
             if len(calls) == 2:

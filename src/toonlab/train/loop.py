@@ -45,7 +45,7 @@ def train_step(
         x = augment(x)
     with runtime.autocast():
         outputs = model(x)
-    loss, parts = multitask_loss(outputs, y, tasks, loss_weights, label_smoothing)
+    loss, parts = multitask_loss(outputs, y, tasks, loss_weights, smoothing=label_smoothing)
     check_loss(loss, parts)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
