@@ -22,6 +22,8 @@ def test_task_with_no_labels_in_batch_is_left_out():
     out = {"a": torch.zeros(2, 2), "b": torch.zeros(2, 3)}
     total, parts = multitask_loss(out, torch.tensor([[0, float("nan")], [1, float("nan")]]), TASKS)
     assert set(parts) == {"a"}
+    empty, none = multitask_loss({"a": torch.zeros(0, 2), "b": torch.zeros(0, 3)}, torch.zeros(0, 2), TASKS)
+    assert none == {} and float(empty) == 0.0  # an empty batch has no loss, not a NaN
 
 
 def test_regression_loss_is_mse_in_units_of_the_scale_and_skips_missing():

@@ -36,8 +36,8 @@ def task_loss(output: torch.Tensor, y: torch.Tensor, spec: TaskSpec, smoothing: 
 
 
 def fully_labelled(targets: torch.Tensor) -> bool:
-    """True when every image in the batch has a label for every task (no NaN), the usual case."""
-    return not bool(torch.isnan(targets).any())
+    """True when the batch has images and every one has a label for every task (no NaN), the usual case."""
+    return targets.shape[0] > 0 and not bool(torch.isnan(targets).any())
 
 
 def multitask_loss(
