@@ -88,7 +88,7 @@ def test_bad_settings_are_refused_before_the_run_folder_exists(toy_data, tmp_pat
     assert not (tmp_path / "r").exists()
 
 
-def test_label_smoothing_changes_the_training_loss_only(toy_data, tmp_path):
+def test_label_smoothing_keeps_the_training_loss_above_its_floor(toy_data, tmp_path):
     last = {}
     for name, smoothing in (("plain", 0.0), ("smooth", 0.3)):
         opts = ("train.epochs=6", "train.lr=0.01", "train.patience=0", f"train.label_smoothing={smoothing}",
