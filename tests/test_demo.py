@@ -5,6 +5,7 @@ from toonlab.demo import demo, demo_config
 def test_shipped_recipe_parses():
     cfg = demo_config()
     assert cfg.data.image_size == 128 and cfg.train.mode == "shared" and cfg.data.tasks == "all"
+    assert (cfg.train.optimizer, cfg.train.weight_decay, cfg.train.label_smoothing) == ("adamw", 3, 0.1)
 
 
 def test_tiny_demo_draws_trains_and_reuses_the_data(tmp_path):
