@@ -178,7 +178,9 @@ def _config_args(p: argparse.ArgumentParser) -> None:
                    "--section.key=value overrides it.")
     _source_args(p)
     p.add_argument("--mode", choices=["shared", "separate"], help="One multi-head network, or one per task.")
-    p.add_argument("--epochs", type=int, help="Maximum epochs.")
+    p.add_argument("--epochs", type=int, help="Maximum epochs (default: follow the data size).")
+    p.add_argument("--budget", help="Wall-clock budget for training, e.g. 10m: the first steps are timed and the "
+                   "number of epochs chosen to end within it.")
     p.add_argument("--image-size", type=int, help="Training image size in pixels.")
     p.add_argument("--folds", type=int, help="k-fold cross-validation: train K models, each tested on one fold.")
     p.add_argument("--repeats", type=int, help="Train N times with seeds seed..seed+N-1; report mean ± std.")
@@ -337,7 +339,7 @@ def _resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None
                  "data.folds": getattr(args, "folds", None),
                  "train.repeats": getattr(args, "repeats", None), "train.seed": getattr(args, "seed", None),
                  "train.batch_size": getattr(args, "batch_size", None), "train.lr": getattr(args, "lr", None),
-                 "model.weights": getattr(args, "weights", None),
+                 "model.weights": getattr(args, "weights", None), "train.budget": getattr(args, "budget", None),
                  **_source_options(args)}
     for key, value in shortcuts.items():
         if value is not None:

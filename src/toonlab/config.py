@@ -126,9 +126,10 @@ class TrainConfig:
     """How the network is trained."""
 
     mode: str = _f("shared", "'shared': one multi-head network for all tasks; 'separate': one network per task.")
-    epochs: int = _f(20, "Maximum epochs.")
+    epochs: int = _f(0, "Maximum epochs; 0 = follow the data size (about 3,000 steps, 10-60 epochs).")
     budget: str = _f("", "Wall-clock budget for training, e.g. 10m or 1h30m: the first steps are timed and the "
-                     "number of epochs is chosen so that training ends within it ('' = no budget).")
+                     "number of epochs is chosen so that training ends within it (train.epochs, when set, stays "
+                     "the upper limit); '' = no budget.")
     batch_size: int = _f(64, "Images per step; with --nproc N or torchrun the global batch, split across them.")
     optimizer: str = _f("adam", "Optimizer: 'adam', 'adamw', 'sgd' or 'rmsprop'.")
     momentum: float = _f(0.9, "Momentum of SGD and RMSProp.")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,9 @@ log = logging.getLogger(__name__)
 def train_many(cfg: ExperimentConfig, out: Path, runtime: Runtime, *, resume: bool = False,
                command: str = "") -> dict[str, Any]:
     """Train every fold or repeat into ``out/<member>`` and write the summary to ``out/metrics.json``."""
-    from toonlab.train.run import train_prepared
+    from toonlab.train.run import budget_deadline, train_prepared
 
+    deadline = budget_deadline(cfg.train, time.perf_counter())  # the members share the budget equally
     kind = run_kind(cfg)
     data = prepare_data(cfg.data, seed=cfg.train.seed, progress=ProgressBar("cache", enabled=cfg.train.progress))
     base_splits = data.splits
@@ -53,7 +55,9 @@ def train_many(cfg: ExperimentConfig, out: Path, runtime: Runtime, *, resume: bo
         folder.mkdir(parents=True, exist_ok=True)
         log.info("%s %d of %d: %s", "Fold" if folds else "Repeat", i + 1, len(members), folder)
         resume_member = resume and (folder / CONFIG_FILE).exists()
-        results[name] = train_prepared(member, data, folder, runtime, resume=resume_member, command=command)
+        share = None if deadline is None else time.perf_counter() + (deadline - time.perf_counter()) / (len(members) - i)
+        results[name] = train_prepared(member, data, folder, runtime, resume=resume_member, command=command,
+                                       deadline=share)
     summary = aggregate(results, kind=kind, extra={"command": command, "seed": cfg.train.seed})
     (out / METRICS_FILE).write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return summary

@@ -19,8 +19,10 @@ import numpy as np
 import torch
 
 from toonlab import __version__
+from toonlab.budget import parse_duration
 from toonlab.config import ExperimentConfig, TrainConfig, save_config, to_dict
 from toonlab.data.batches import MEAN, STD, Batches
+from toonlab.data.augment import augment_generator
 from toonlab.data.dataset import (
     PreparedData,
     duplicate_report,
@@ -48,7 +50,8 @@ from toonlab.train.callbacks.task_balance import TaskBalance, reference_losses
 from toonlab.train.callbacks.unfreeze import UnfreezeBackbone
 from toonlab.train.checkpoint import load_checkpoint, tasks_to_dict
 from toonlab.train.feature_cache import can_cache, feature_batches
-from toonlab.train.loop import Fit, fit
+from toonlab.train.epochs import EpochPlan, measure_epoch, plan_epochs
+from toonlab.train.loop import Fit, FitOptions, fit, train_step
 from toonlab.train.optim import build_optimizer, build_scheduler
 
 log = logging.getLogger(__name__)
@@ -87,8 +90,13 @@ def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, comma
 def train_prepared(
     cfg: ExperimentConfig, data: PreparedData, out: Path, runtime: Runtime, *, resume: bool = False,
     command: str = "", start: float | None = None, callbacks: list[Callback] | None = None,
+    deadline: float | None = None,
 ) -> dict[str, Any]:
-    """Train every network of one run on already prepared (and split) data, then evaluate on its test split."""
+    """Train every network of one run on already prepared (and split) data, then evaluate on its test split.
+
+    With ``train.budget`` (or an explicit ``deadline``, a ``time.perf_counter()`` value) the networks
+    share the time left equally, each choosing its epochs to fit (:mod:`toonlab.train.epochs`).
+    """
     start = time.perf_counter() if start is None else start
     data.tasks = regression_scales(data.tasks, data.labels[data.splits["train"]])
     if distributed.is_main():  # with several processes only rank 0 writes the run folder
@@ -97,12 +105,17 @@ def train_prepared(
     log.info("Data: %d images used, %d skipped; splits %s; %s", len(data.rel_paths), len(data.skipped),
              data.split_sizes(), runtime.describe())
     _warn_duplicates(data)
-    for tasks in _task_groups(cfg.train.mode, data.tasks):
+    deadline = budget_deadline(cfg.train, start) if deadline is None else deadline
+    groups, plans = _task_groups(cfg.train.mode, data.tasks), {}
+    for i, tasks in enumerate(groups):
         folder = group_folder(out, mode=cfg.train.mode, task=next(iter(tasks)))
-        train_network(cfg, data, tasks, folder, runtime, resume=resume, callbacks=callbacks)
+        seconds = None if deadline is None else (deadline - time.perf_counter()) / (len(groups) - i)
+        state = train_network(cfg, data, tasks, folder, runtime, resume=resume, callbacks=callbacks, seconds=seconds)
+        plans[str(folder.relative_to(out)) or "."] = state.meta.get("epoch_plan", {})
     train_seconds = time.perf_counter() - start
     extra = {"seed": cfg.train.seed, "mode": cfg.train.mode, "image_size": cfg.data.image_size,
-             "wall_time_s": round(train_seconds, 2), "command": command, "duplicates": duplicate_report(data)}
+             "wall_time_s": round(train_seconds, 2), "command": command, "duplicates": duplicate_report(data),
+             "epochs": plans}
     if distributed.active():
         extra["processes"] = distributed.processes()
     return distributed.on_main(lambda: evaluate_prepared(out, data, runtime, extra=extra, options=cfg.eval))
@@ -121,30 +134,78 @@ def _warn_duplicates(data: PreparedData) -> None:
 
 def train_network(
     cfg: ExperimentConfig, data: PreparedData, tasks: dict[str, TaskSpec], folder: Path, runtime: Runtime, *,
-    resume: bool = False, callbacks: list[Callback] | None = None,
+    resume: bool = False, callbacks: list[Callback] | None = None, seconds: float | None = None,
 ) -> Fit:
-    """Fit one network for ``tasks`` with checkpoints, logs and early stopping in ``folder``."""
+    """Fit one network for ``tasks`` with checkpoints, logs and early stopping in ``folder``.
+
+    ``seconds``: the time this network may take (its share of ``train.budget``), or None.
+    """
     _seed_everything(cfg.train.seed)
     model = _place(create_model(cfg.model, tasks, image_size=cfg.data.image_size), runtime)
     labels = data.labels[:, [list(data.tasks).index(t) for t in tasks]]
     train_b, val_b = distributed.shard(*_batches(cfg, data, labels, runtime))
-    optimizer = build_optimizer(param_groups(model, cfg.train.lr, cfg.model.backbone_lr, cfg.train.shared_lr),
-                                cfg.train)
+    options = FitOptions.from_config(cfg)
+    if cfg.train.feature_cache and can_cache(model, options.augment is not None) and not distributed.active():
+        train_b, val_b = feature_batches(model, train_b, val_b, runtime)  # the frozen backbone runs once per image
+    last = folder / "checkpoints" / "last.pt"
+    checkpoint = load_checkpoint(last) if resume and last.exists() else None
+    plan = _epoch_plan(cfg, model, tasks, (train_b, val_b), runtime, seconds, options, checkpoint,
+                       n_train=len(data.splits["train"]))
+    cfg = replace(cfg, train=replace(cfg.train, epochs=plan.epochs))  # this network's epochs, in its checkpoints
+    optimizer = build_optimizer(_groups(cfg, model), cfg.train)
     scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch=len(train_b))
     train_labels = labels[data.splits["train"]]
-    meta = _meta(cfg, tasks, train_labels)
+    meta = {**_meta(cfg, tasks, train_labels), "epoch_plan": plan.as_dict()}
     extra = [*_transfer_callbacks(cfg, model), *(callbacks or [])]
     balance = _balance_callbacks(cfg, tasks, train_labels)
     cbs = distributed.rank_callbacks(balance + _callbacks(cfg, folder, tasks, extra))
     state = Fit(model, optimizer, scheduler, tasks, runtime, cbs, meta)
-    last = folder / "checkpoints" / "last.pt"
-    if resume and last.exists():
-        state.restore(load_checkpoint(last))
+    if checkpoint is not None:
+        state.restore(checkpoint)
         log.info("Resuming %s after epoch %d, step %d.", folder, state.epoch, state.step)
-    if cfg.train.feature_cache and can_cache(model, state.options.augment is not None) and not distributed.active():
-        train_b, val_b = feature_batches(model, train_b, val_b, runtime)  # the frozen backbone runs once per image
     distributed.parallelize(state)
-    return fit(state, train_b, val_b, epochs=cfg.train.epochs, progress=cfg.train.progress)
+    return fit(state, train_b, val_b, epochs=plan.epochs, progress=cfg.train.progress)
+
+
+def _groups(cfg: ExperimentConfig, model: torch.nn.Module) -> list[dict]:
+    return param_groups(model, cfg.train.lr, cfg.model.backbone_lr, cfg.train.shared_lr)
+
+
+def _epoch_plan(cfg: ExperimentConfig, model: torch.nn.Module, tasks: dict[str, TaskSpec], batches: tuple,
+                runtime: Runtime, seconds: float | None, options: FitOptions, checkpoint: dict | None, *,
+                n_train: int) -> EpochPlan:
+    """How many epochs: given, by data size, or fitted to ``seconds``. A resumed network keeps the plan its
+    checkpoint holds, unless the command now gives the epochs (then they are a new limit, as always)."""
+    given = cfg.train.epochs and seconds is None
+    if checkpoint is not None and checkpoint.get("epoch_plan") and not given:
+        return EpochPlan(**checkpoint["epoch_plan"])
+
+    def step(net, optimizer, x, y):
+        train_step(net, x, y, optimizer, tasks=tasks, runtime=runtime, augment=_probe_augment(options, runtime),
+                   label_smoothing=options.label_smoothing)
+
+    def epoch_seconds() -> float:
+        made = lambda net: build_optimizer(_groups(cfg, net), cfg.train)  # noqa: E731
+        return distributed.share(measure_epoch(model, made, step, *batches, runtime))
+
+    plan = plan_epochs(cfg.train.epochs, n_train=n_train, batch_size=cfg.train.batch_size,
+                       seconds=seconds, epoch_seconds=epoch_seconds)
+    log.info("Epochs: %s.", plan.describe())
+    return plan
+
+
+def _probe_augment(options: FitOptions, runtime: Runtime):
+    """The run's augmentation, drawing on a throw-away generator (so the probe costs what an epoch's step costs)."""
+    if options.augment is None:
+        return None
+    rng = augment_generator(options.seed, 0, runtime.device)
+    return lambda x: options.augment(x, rng)
+
+
+def budget_deadline(train_cfg: TrainConfig, start: float) -> float | None:
+    """``start`` + ``train.budget`` seconds (a ``time.perf_counter()`` value), or None without a budget."""
+    seconds = parse_duration(train_cfg.budget, name="train.budget")
+    return start + seconds if seconds else None
 
 
 def _transfer_callbacks(cfg: ExperimentConfig, model: torch.nn.Module) -> list[Callback]:
@@ -197,8 +258,16 @@ def check_config(cfg: ExperimentConfig) -> None:
         raise ToonlabError("model.transfer=finetune sets the backbone's rate with model.backbone_lr; "
                            "leave train.shared_lr at 1 there.")
     _check_balance(cfg.train)
+    _check_epochs(cfg.train)
     if cfg.train.schedule not in SCHEDULES:
         raise ToonlabError(f"train.schedule must be one of {', '.join(SCHEDULES)}. Received: {cfg.train.schedule!r}")
+
+
+def _check_epochs(train: TrainConfig) -> None:
+    if isinstance(train.epochs, bool) or not isinstance(train.epochs, int) or train.epochs < 0:
+        raise ToonlabError(f"train.epochs must be a whole number of epochs >= 0 (0 = follow the data size). "
+                           f"Received: {train.epochs!r}")
+    parse_duration(train.budget, name="train.budget")
 
 
 def _check_balance(train: TrainConfig) -> None:
