@@ -79,7 +79,8 @@ class ModelConfig:
     widths: list = _f([32, 64, 128, 256], "Output channels of each conv stage; its length is the depth.")
     convs_per_stage: int = _f(1, "Conv layers in each stage before pooling.")
     kernel_size: int = _f(3, "Conv kernel size.")
-    stride: int | list = _f(1, "Conv stride of each stage's first conv: one int, or a list with one per stage.")
+    stride: int | list | str = _f("auto", "Conv stride of each stage's first conv: one int, a list with one per "
+                                  "stage, or 'auto' (2 in the first stage from 128 px input up, else 1).")
     padding: str = _f("same", "Conv padding: 'same', 'valid' or an integer.")
     norm: str = _f("batch", "Normalisation after each conv: 'batch' or 'none'.")
     activation: str | list = _f("relu", "Activation (relu, leaky_relu, gelu, sigmoid, tanh, bipolar_sigmoid, identity); "

@@ -172,6 +172,7 @@ def test_mlp_accepts_channels_last_input():
         ({"freezeconnect": -0.1}, "model.freezeconnect"),
         ({"connect_layers": "heads"}, "model.connect_layers"),
         ({"mlp_hidden": [0]}, "model.mlp_hidden"),
+        ({"stride": "half"}, "model.stride"),
     ],
 )
 def test_bad_options_name_the_option_and_the_received_value(overrides, option):
@@ -189,3 +190,11 @@ def test_errors_explain():
     with pytest.raises(ToonlabError, match="'before_activation', 'after_activation'"):
         build(norm_position="x")
     assert "cnn" in MODELS and "mlp" in MODELS
+
+
+@pytest.mark.parametrize("size, first", [(32, 1), (64, 1), (127, 1), (128, 2), (256, 2)])
+def test_auto_stride_halves_the_first_stage_only_from_128_px(size, first):
+    model = build(size=size)  # stride 'auto' is the default
+    convs = [m for m in model.backbone.modules() if isinstance(m, nn.Conv2d)]
+    assert convs[0].stride == (first, first) and all(c.stride == (1, 1) for c in convs[1:])
+    assert model(torch.randn(2, 3, size, size))["hair"].shape == (2, 5)

@@ -8,7 +8,7 @@ from torch import nn
 from toonlab.config import ModelConfig
 from toonlab.errors import ToonlabError
 from toonlab.models.blocks import ConvStage
-from toonlab.models.options import per_stage, stage_activations
+from toonlab.models.options import stage_activations, stage_strides
 
 
 class CNNBackbone(nn.Module):
@@ -31,7 +31,7 @@ class CNNBackbone(nn.Module):
         if not cfg.widths:
             raise ToonlabError("model.widths must list at least one stage width, e.g. [32, 64, 128]. "
                                f"Received: {cfg.widths!r}")
-        strides = per_stage(cfg.stride, len(cfg.widths), "stride")
+        strides = stage_strides(cfg, image_size)
         activations = stage_activations(cfg)
         self.branches = branches if cfg.branch_stages and branches > 1 else 0
         first_branch = len(cfg.widths) - cfg.branch_stages if self.branches else len(cfg.widths)

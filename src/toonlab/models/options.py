@@ -70,6 +70,21 @@ def per_stage(value: Any, stages: int, name: str, cast: Callable[[Any], Any] = i
     return [cast(v) for v in values]
 
 
+AUTO_STRIDE_FROM = 128  # input side from which stride 'auto' makes the first conv stride 2
+
+
+def stage_strides(cfg: ModelConfig, image_size: int) -> list[int]:
+    """Each stage's first-conv stride. 'auto': stride 2 in the first stage from 128 px up (the demo's stem:
+    a 128 px input costs about what 64 px would), else 1, because at 64 px and below a stride-2 first conv
+    throws away the thin strokes drawings are made of."""
+    if cfg.stride == "auto":
+        first = 2 if image_size >= AUTO_STRIDE_FROM else 1
+        return [first] + [1] * (len(cfg.widths) - 1)
+    if isinstance(cfg.stride, str):
+        raise ToonlabError(f"model.stride is 'auto', an int or a list with one int per stage. Received: {cfg.stride!r}")
+    return per_stage(cfg.stride, len(cfg.widths), "stride")
+
+
 def stage_activations(cfg: ModelConfig) -> list[str]:
     """The activation of each conv stage (``model.activation`` as one name or a list per stage)."""
     return per_stage(cfg.activation, len(cfg.widths), "activation", cast=str)
