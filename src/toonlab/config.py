@@ -148,6 +148,9 @@ class TrainConfig:
     patience: int = _f(5, "Early stopping: epochs without improvement of the monitored metric before stopping; 0 = never.")
     min_delta: float = _f(1e-4, "Early stopping: smallest improvement that counts.")
     loss_weights: dict = _f({}, "Per-task loss multipliers, e.g. {hair: 2.0}; unlisted tasks weigh 1.")
+    undrawn_labels: str = _f("keep", "Labels the visibility table (data.visibility) marks as not drawn: 'keep' "
+                             "trains on them like any label; 'skip' leaves them out of the training loss only "
+                             "(validation, test metrics, baselines and splits still see them).")
     label_smoothing: float = _f(0.0, "Classification heads train on targets smoothed by this much (0..1, e.g. 0.1: "
                                 "the true class gets 0.9 plus its share of 0.1 spread over all classes); "
                                 "validation and test losses stay plain cross-entropy.")
