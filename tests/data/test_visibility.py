@@ -193,3 +193,11 @@ def test_a_combined_task_is_not_drawn_where_a_factor_is_not(tmp_path):
     labels = load_labels(root, source="manifest", tasks="glasses+glasses_color",
                          options=SourceOptions(labels="labels.csv", combine=["glasses+glasses_color"]))
     assert not_drawn(labels, root) == {"a.png": {"glasses_color", "glasses+glasses_color"}}
+
+
+def test_without_usable_images_the_table_is_not_checked(tmp_path):
+    root = tmp_path / "data"
+    image(root, "0/cs1.png")  # no sidecar: skipped, so the source knows no task at all
+    write(root / "hidden.csv", "file,attribute", "0/cs1.png,glasses_color")
+    labels = load_labels(root)
+    assert not labels.samples and "no label file" in labels.skipped[0].reason

@@ -133,6 +133,8 @@ def add_visibility(labels: LabelSet, root: Path, table: Visibility | None, *, kn
 
 
 def _hide(sample: Sample, not_drawn: frozenset[str], labels: LabelSet) -> Sample:
+    if not not_drawn:
+        return sample
     hidden = {t for t in not_drawn if t in labels.tasks} | set(sample.hidden)
     hidden |= {name for name, spec in labels.tasks.items() if set(spec.factors) & hidden}
     return replace(sample, hidden=frozenset(hidden)) if hidden else sample

@@ -232,7 +232,7 @@ def _needed(requested: list[str] | None, combos: dict[str, tuple[str, ...]], gro
 def _visibility(labels: LabelSet, root: Path, options: SourceOptions, known: list[str]) -> LabelSet:
     """Mark the labels the visibility table says are not drawn (see :mod:`toonlab.data.visibility`)."""
     path = find_visibility(root, options.visibility, options.labels)
-    if path is None:
+    if path is None or not labels.samples:  # no usable image: the caller's message says why
         return labels
     table = read_visibility(path, root=root, file_column=options.file_column)
     return add_visibility(labels, root, table, known=known, explicit=bool(options.visibility))
