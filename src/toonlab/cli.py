@@ -168,6 +168,10 @@ def _source_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--combine", help="Comma list of combined tasks 'a+b' (one class per combination).")
     g.add_argument("--group", help="Task, column or regex group whose value groups images (never split apart).")
     g.add_argument("--group-column", dest="group", help="source=manifest: same as --group.")
+    g.add_argument("--visibility", metavar="FILE",
+                   help="CSV of labels not drawn per image: a 'file' column and one 0/1 column per task (1 = drawn, "
+                   "0 = not drawn); default DATA/visibility.csv, visibility.csv beside the manifest or DATA/hidden.csv "
+                   "if present; 'none' = none. Metrics add the accuracy where drawn.")
     g.add_argument("--duplicates", choices=["report", "group", "drop"],
                    help="Exact/near-duplicate images: report (default), group (same split) or drop (keep one).")
     g.add_argument("--limit", type=int, help="Use only the first N images.")
@@ -356,7 +360,7 @@ def _resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None
 def _source_options(args: argparse.Namespace) -> dict[str, object]:
     """The label options given on the command line, as ``data.*`` keys (None = not given)."""
     names = ("source", "labels", "file_column", "pattern", "tasks", "regression", "combine", "group",
-             "duplicates", "limit")
+             "visibility", "duplicates", "limit")
     return {f"data.{n}": getattr(args, n, None) for n in names}
 
 

@@ -50,6 +50,10 @@ class DataConfig:
     regression: str | list = _f("", "Comma list of tasks read as numbers and trained as regression (MAE, RMSE, MAPE).")
     combine: str | list = _f("", "Comma list of combined tasks 'a+b': one class per combination of the factors.")
     group: str = _f("", "Column, regex group or task whose value is the group key; a group never straddles splits.")
+    visibility: str = _f("", "CSV of labels not drawn per image: a 'file' column and one column per task, 1 = drawn, "
+                         "0 = not drawn (or 'file,attribute' rows naming what is not drawn). Relative to DATA or "
+                         "absolute; '' = DATA/visibility.csv, visibility.csv beside the manifest, else DATA/hidden.csv "
+                         "if one exists; 'none' = read none. Evaluation adds the accuracy where drawn.")
     image_size: int = _f(64, "Square training size in pixels; images are resized once into the cache. 0 = the "
                          "model's recommended size (224 for pretrained backbones, 64 otherwise).")
     background: str = _f("white", "Colour that transparent pixels are composited onto (name or #rrggbb).")
@@ -146,6 +150,9 @@ class TrainConfig:
     patience: int = _f(5, "Early stopping: epochs without improvement of the monitored metric before stopping; 0 = never.")
     min_delta: float = _f(1e-4, "Early stopping: smallest improvement that counts.")
     loss_weights: dict = _f({}, "Per-task loss multipliers, e.g. {hair: 2.0}; unlisted tasks weigh 1.")
+    undrawn_labels: str = _f("keep", "Labels the visibility table (data.visibility) marks as not drawn: 'keep' "
+                             "trains on them like any label; 'skip' leaves them out of the training loss only "
+                             "(validation, test metrics, baselines and splits still see them).")
     label_smoothing: float = _f(0.0, "Classification heads train on targets smoothed by this much (0..1, e.g. 0.1: "
                                 "the true class gets 0.9 plus its share of 0.1 spread over all classes); "
                                 "validation and test losses stay plain cross-entropy.")

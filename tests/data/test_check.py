@@ -215,3 +215,21 @@ def test_exact_and_near_copies_are_reported_grouped_or_dropped(tmp_path, capsys)
                        "b/near.jpg": "duplicate of a/s0.png (--duplicates drop)"}
     assert saved["duplicates"]["clusters"] == 0 and "duplicates: none found" in out
     assert counts(out) == (10, 8, 2) and saved["found"] == saved["used"] + len(saved["skipped"])
+
+
+def test_check_reports_per_task_how_often_a_label_is_not_drawn(tmp_path, capsys):
+    root = make_toy_cartoonset(tmp_path / "toons", n=20, size=16)
+    rels = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.png"))
+    table = tmp_path / "vis.csv"
+    table.write_text("file,color,size\n" + "".join(f"{r},{int(i >= 5)},1\n" for i, r in enumerate(rels)))
+    report = tmp_path / "report.json"
+    code, out, _ = check(capsys, root, "--visibility", table, "--json", report)
+    assert code == 0
+    color = next(line for line in out.splitlines() if line.startswith("  color "))
+    assert color.endswith("; not drawn in 5 of 20 (25.0%)")
+    assert "not drawn" not in next(line for line in out.splitlines() if line.startswith("  size "))
+    tasks = json.loads(report.read_text())["tasks"]
+    assert tasks["color"]["not_drawn"] == 5 and tasks["size"]["not_drawn"] == 0
+    table.write_text("file,color,colour\n")
+    code, _, err = check(capsys, root, "--visibility", table)
+    assert code == 2 and "names task 'colour', which is no label of this data" in err and str(table) in err

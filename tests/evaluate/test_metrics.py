@@ -14,12 +14,28 @@ def test_accuracy_baseline_and_visible_only():
     m = task_metrics(probs, labels, hidden, SPEC, majority=1)
     assert m["accuracy"] == 0.75 and m["n_test"] == 4
     assert m["baseline_accuracy"] == 0.5
-    assert m["accuracy_visible"] == 1.0 and m["n_visible"] == 3
+    assert m["accuracy_visible"] == 1.0 and m["n_visible"] == 3 and m["drawn_fraction"] == 0.75
+
+
+def test_accuracy_where_drawn_and_drawn_share_count_only_labelled_images():
+    probs = np.eye(3)[[0, 1, 2, 0, 1, 2, 0, 1]]  # predicts 0 1 2 0 1 2 0 1
+    labels = np.array([0, 1, 0, 0, 2, np.nan, 1, 1])  # right: rows 0, 1, 3, 7; row 5 has no label
+    hidden = np.array([False, False, True, False, True, True, False, False])
+    m = task_metrics(probs, labels, hidden, SPEC, majority=0)
+    assert m["accuracy"] == 4 / 7 and m["n_test"] == 7
+    # drawn and labelled: rows 0, 1, 3, 6, 7 -> right 0, 1, 3, 7
+    assert m["accuracy_visible"] == 4 / 5 and m["n_visible"] == 5 and m["drawn_fraction"] == 5 / 7
+
+
+def test_a_task_never_drawn_has_no_accuracy_where_drawn():
+    m = task_metrics(np.eye(3)[[0, 1]], np.array([0, 1.0]), np.ones(2, bool), SPEC, majority=0)
+    assert np.isnan(m["accuracy_visible"]) and m["n_visible"] == 0 and m["drawn_fraction"] == 0.0
 
 
 def test_unlabelled_rows_are_excluded_and_no_visible_key_without_hidden():
     m = task_metrics(np.eye(3)[[0, 0]], np.array([0, np.nan]), np.zeros(2, bool), SPEC, majority=0)
     assert m["accuracy"] == 1.0 and m["n_test"] == 1 and "accuracy_visible" not in m
+    assert "drawn_fraction" not in m
 
 
 def test_majority_classes_and_mean():
@@ -38,11 +54,17 @@ def test_table_lists_every_task_and_a_mean():
     assert "50.00%" in lines[2]
 
 
-def test_mean_visible_column_only_when_some_task_has_hidden_labels():
+def test_where_drawn_columns_only_when_some_task_has_labels_not_drawn():
     m = {"tasks": {t: {"num_classes": 3, "accuracy": 0.5, "baseline_accuracy": 0.3, "n_test": 9} for t in "ab"}}
+    assert "drawn" not in format_table(m)
     assert format_table(m).splitlines()[-1].split() == ["mean", "50.00%", "30.00%"]
-    m["tasks"]["a"]["accuracy_visible"] = 1.0
-    assert format_table(m).splitlines()[-1].split() == ["mean", "50.00%", "75.00%", "30.00%"]
+    m["tasks"]["a"].update(accuracy_visible=1.0, drawn_fraction=0.25)
+    lines = format_table(m).splitlines()
+    assert lines[0].split() == ["task", "classes", "test", "acc", "acc", "where", "drawn", "drawn", "macro-F1",
+                                "baseline", "n", "test"]
+    assert lines[2].split() == ["a", "3", "50.00%", "100.00%", "25.0%", "n/a", "30.00%", "9"]
+    assert lines[3].split() == ["b", "3", "50.00%", "n/a", "30.00%", "9"]  # every label of b is drawn: blank
+    assert lines[-1].split() == ["mean", "50.00%", "75.00%", "30.00%"]
 
 
 def test_regression_tasks_get_their_own_table_and_mistake_summaries_are_printed():

@@ -44,18 +44,19 @@ def test_metrics_table_shows_accuracy_and_baselines(trained_run):
         row = f"<td>{name}</td><td class=\"num\">{m['num_classes']}</td><td class=\"num\">{pct(m['accuracy'])}</td>"
         assert row in html
         assert pct(m["baseline_accuracy"]) in html and pct(m["macro_f1"]) in html
-    assert "visible acc" not in html  # no task of the toy set can be hidden
+    assert "acc where drawn" not in html  # every label of the toy set is drawn
     assert '<tr class="total"><td>mean</td>' in html
 
 
-def test_visible_accuracy_and_regression_columns(trained_run):
+def test_accuracy_where_drawn_and_regression_columns(trained_run):
     metrics = json.loads((trained_run / "metrics.json").read_text())
-    metrics["tasks"]["color"]["accuracy_visible"] = 0.875
+    metrics["tasks"]["color"].update(accuracy_visible=0.875, drawn_fraction=0.75)
     metrics["tasks"]["age"] = {"kind": "regression", "mae": 1.25, "rmse": 2.0, "mape": 0.1, "baseline_mae": 3.5,
                                "n_test": 8}
     (trained_run / "metrics.json").write_text(json.dumps(metrics))
     html = metrics_section(ReportFolder.open(trained_run))
-    assert "visible acc" in html and "87.50%" in html
+    assert "acc where drawn</th><th>drawn</th>" in html
+    assert '<td class="num">87.50%</td><td class="num">75.0%</td>' in html
     assert "<td>age</td><td class=\"num\">1.25</td><td class=\"num\">2</td><td class=\"num\">10.00%</td>" in html
     assert "3.5" in html
 

@@ -1,8 +1,11 @@
+import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 
 from toonlab.data.samples import TaskSpec
-from toonlab.train.losses import multitask_loss, task_loss
+from toonlab.errors import ToonlabError
+from toonlab.train.losses import check_undrawn, multitask_loss, task_loss, training_labels
 
 TASKS = {"a": TaskSpec("a", classes=("0", "1")), "b": TaskSpec("b", classes=("0", "1", "2"))}
 
@@ -68,3 +71,27 @@ def test_label_smoothing_applies_to_classification_heads_with_and_without_missin
         assert torch.allclose(smooth["a"], F.cross_entropy(out["a"], y[:, 0].long(), label_smoothing=0.2))
         assert torch.allclose(smooth["b"], F.cross_entropy(out["b"][rows], y[rows, 1].long(), label_smoothing=0.2))
         assert smooth["a"] > plain["a"] and torch.equal(smooth["age"], plain["age"])  # regression untouched
+
+
+def test_skip_turns_labels_not_drawn_into_nan_and_the_loss_leaves_them_out():
+    labels = np.array([[0, 1], [1, 2], [1, 0]], dtype=np.float32)
+    hidden = np.array([[False, True], [False, False], [True, True]])
+    assert training_labels(labels, hidden, "keep") is labels
+    skipped = training_labels(labels, hidden, "skip")
+    np.testing.assert_array_equal(skipped, [[0, np.nan], [1, 2], [np.nan, np.nan]])
+    assert skipped.dtype == np.float32 and not np.isnan(labels).any()  # the original is untouched
+    out = {"a": torch.tensor([[2.0, 0.0], [0.0, 1.0], [3.0, 0.0]]),
+           "b": torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 3.0], [0.0, 2.0, 0.0]])}
+    total, parts = multitask_loss(out, torch.from_numpy(skipped), TASKS)
+    a = F.cross_entropy(out["a"][:2], torch.tensor([0, 1]))  # row 2 of a is not drawn
+    b = F.cross_entropy(out["b"][1:2], torch.tensor([2]))  # only row 1 of b is drawn
+    assert torch.allclose(parts["a"], a) and torch.allclose(parts["b"], b) and torch.allclose(total, a + b)
+    kept, _ = multitask_loss(out, torch.from_numpy(labels), TASKS)
+    assert not torch.allclose(kept, total)
+
+
+def test_undrawn_labels_must_be_keep_or_skip():
+    with pytest.raises(ToonlabError, match=r"train.undrawn_labels must be one of keep, skip .*Received: 'drop'"):
+        check_undrawn("drop")
+    with pytest.raises(ToonlabError, match="undrawn_labels"):
+        training_labels(np.zeros((1, 1), np.float32), np.zeros((1, 1), bool), "Skip")

@@ -54,12 +54,15 @@ def check_data(cfg: DataConfig, *, seed: int = 0, progress=None) -> CheckReport:
 
 
 def label_counts(data: PreparedData) -> dict[str, dict[str, Any]]:
-    """Per task: class counts (classification) or min/mean/max (regression), and unlabelled images."""
+    """Per task: class counts (classification) or min/mean/max (regression), unlabelled images, and
+    labelled images where the label is not drawn (``not_drawn``, from the visibility table)."""
     out = {}
     for j, (name, spec) in enumerate(data.tasks.items()):
         y = data.labels[:, j]
-        known = y[~np.isnan(y)]
-        entry: dict[str, Any] = {"kind": spec.kind, "labelled": int(len(known)), "missing": int(len(y) - len(known))}
+        labelled = ~np.isnan(y)
+        known = y[labelled]
+        entry: dict[str, Any] = {"kind": spec.kind, "labelled": int(len(known)), "missing": int(len(y) - len(known)),
+                                 "not_drawn": int((data.hidden[:, j] & labelled).sum())}
         if spec.is_regression and len(known):
             entry.update(min=float(known.min()), mean=float(known.mean()), max=float(known.max()))
         elif not spec.is_regression:
@@ -83,6 +86,8 @@ def format_check(report: CheckReport) -> str:
 
 def _describe(task: dict[str, Any]) -> str:
     missing = f"; no label: {task['missing']}" if task["missing"] else ""
+    if task.get("not_drawn"):
+        missing += f"; not drawn in {task['not_drawn']} of {task['labelled']} ({_share(task)})"
     if task["kind"] == "regression":
         if not task["labelled"]:
             return f"no labelled image{missing}"
@@ -91,6 +96,10 @@ def _describe(task: dict[str, Any]) -> str:
     shown = ", ".join(f"{c}: {n}" for c, n in list(classes.items())[:12])
     more = f", … {len(classes) - 12} more" if len(classes) > 12 else ""
     return f"{len(classes)} classes ({shown}{more}){missing}"
+
+
+def _share(task: dict[str, Any]) -> str:
+    return f"{100 * task['not_drawn'] / task['labelled']:.1f}%"
 
 
 def _duplicates_text(dup: dict[str, Any]) -> str:

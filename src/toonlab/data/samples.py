@@ -49,8 +49,9 @@ class Sample:
         labels: task name -> class index (classification) or value (regression); a task
             missing from the dict has no label for this image (ignored by the loss and metrics).
         group: a grouping key (images of one group never straddle splits), or None.
-        hidden: tasks whose label cannot be seen in this image (e.g. glasses colour
-            when there are no glasses); evaluation reports visible-only accuracy too.
+        hidden: tasks whose label is not drawn in this image (e.g. glasses colour when there
+            are no glasses), from the visibility table (``toonlab.data.visibility``); evaluation
+            reports the accuracy where drawn too.
     """
 
     path: Path
@@ -69,9 +70,14 @@ class Skipped:
 
 @dataclass
 class LabelSet:
-    """What a label source returns: usable samples, the tasks, and everything it skipped."""
+    """What a label source returns: usable samples, the tasks, and everything it skipped.
+
+    ``available`` names every task the source could have read (before ``--tasks`` chose some);
+    empty means the tasks themselves.
+    """
 
     samples: list[Sample]
     tasks: dict[str, TaskSpec]
     skipped: list[Skipped] = field(default_factory=list)
     found: int = 0  # items the source looked at; found == len(samples) + len(skipped)
+    available: tuple[str, ...] = ()

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 # Per-task numbers worth a mean ± std (whichever a task has).
-AGGREGATED = ("accuracy", "accuracy_visible", "macro_f1", "baseline_accuracy", "mae", "rmse", "mape", "baseline_mae")
+AGGREGATED = ("accuracy", "accuracy_visible", "drawn_fraction", "macro_f1", "baseline_accuracy", "mae", "rmse", "mape",
+              "baseline_mae")
 
 
 def aggregate(members: dict[str, dict[str, Any]], *, kind: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:

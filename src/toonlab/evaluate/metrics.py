@@ -1,14 +1,17 @@
-"""Per-task metrics: classification (accuracy, macro-F1, majority baseline, visible-only accuracy)
+"""Per-task metrics: classification (accuracy, macro-F1, majority baseline, accuracy where drawn)
 and regression (MAE, RMSE, MAPE, the mean-predictor baseline).
 
-Labels are float with NaN for "no label"; classification labels are class indices.
+Labels are float with NaN for "no label"; classification labels are class indices. A task with
+labels that are not drawn in some images (see ``toonlab.data.visibility``) also gets
+``accuracy_visible`` (accuracy on the images where it is drawn), ``n_visible`` and ``drawn_fraction``
+(``n_visible / n_test``).
 
 Example:
     >>> import numpy as np
     >>> from toonlab.data.samples import TaskSpec
     >>> m = regression_metrics(np.array([10., 20.]), np.array([11., 18.]), TaskSpec("age", "regression", center=15.))
     >>> m["mae"], m["rmse"] > m["mae"], round(m["mape"], 3)
-    (1.5, True, 0.1)
+    (1.5, True, 0.101)
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ def task_metrics(
     Args:
         probs: (N, K) predicted class probabilities.
         labels: (N,) true class indices (NaN = unlabelled, excluded).
-        hidden: (N,) True where the label is not visible in the image.
+        hidden: (N,) True where the label is not drawn in the image.
         spec: the task.
         majority: the training split's most frequent class (the baseline always predicts it).
     """
@@ -70,11 +73,20 @@ def task_metrics(
         "baseline_accuracy": float((y == majority).mean()) if len(y) else float("nan"),
         "baseline_macro_f1": macro_f1(y, np.full_like(y, majority), spec.num_classes),
     }
-    visible = ~hidden[mask]
-    if not visible.all():
-        out["accuracy_visible"] = float(correct[visible].mean()) if visible.any() else float("nan")
-        out["n_visible"] = int(visible.sum())
-    return out
+    return {**out, **drawn_metrics(correct, ~hidden[mask])}
+
+
+def drawn_metrics(correct: np.ndarray, drawn: np.ndarray) -> dict[str, Any]:
+    """Accuracy where drawn, how many images that is and their share; {} when every label is drawn.
+
+    Example:
+        >>> drawn_metrics(np.array([True, False, True, True]), np.array([True, False, True, False]))
+        {'accuracy_visible': 1.0, 'n_visible': 2, 'drawn_fraction': 0.5}
+    """
+    if drawn.all():
+        return {}
+    return {"accuracy_visible": float(correct[drawn].mean()) if drawn.any() else float("nan"),
+            "n_visible": int(drawn.sum()), "drawn_fraction": float(drawn.mean())}
 
 
 def regression_metrics(values: np.ndarray, labels: np.ndarray, spec: TaskSpec) -> dict[str, Any]:

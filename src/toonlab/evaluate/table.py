@@ -1,6 +1,8 @@
 """The per-task results tables that ``train``, ``eval`` and ``demo`` print.
 
-Classification tasks: classes, test accuracy, visible-only accuracy, macro-F1, majority baseline, n.
+Classification tasks: classes, test accuracy, macro-F1, majority baseline, n; where some task has
+labels that are not drawn in some images, also its accuracy where drawn and the share of test
+images where it is drawn (other tasks leave those cells blank).
 Regression tasks (a second table): MAE, RMSE, MAPE, the mean-predictor baseline MAE, n.
 """
 
@@ -18,7 +20,7 @@ def format_table(metrics: dict[str, Any]) -> str:
     Example:
         >>> m = {"tasks": {"hair": {"num_classes": 3, "accuracy": 0.9, "baseline_accuracy": 0.4, "n_test": 10}}}
         >>> print(format_table(m).splitlines()[0])
-        task  classes  test acc  visible acc  macro-F1  baseline  n test
+        task  classes  test acc  macro-F1  baseline  n test
     """
     tasks = metrics["tasks"]
     parts = []
@@ -35,10 +37,12 @@ def format_table(metrics: dict[str, Any]) -> str:
 
 
 def _classification_table(tasks: dict[str, Any]) -> str:
-    rows = [_row(name, m) for name, m in tasks.items()]
+    drawn = any("accuracy_visible" in m for m in tasks.values())
+    rows = [_row(name, m, drawn) for name, m in tasks.items()]
     if len(rows) > 1:
-        rows.append(_mean_row(tasks))
-    return _grid(("task", "classes", "test acc", "visible acc", "macro-F1", "baseline", "n test"), rows)
+        rows.append(_mean_row(tasks, drawn))
+    where = ("acc where drawn", "drawn") if drawn else ()
+    return _grid(("task", "classes", "test acc", *where, "macro-F1", "baseline", "n test"), rows)
 
 
 def _regression_table(tasks: dict[str, Any]) -> str:
@@ -47,21 +51,20 @@ def _regression_table(tasks: dict[str, Any]) -> str:
     return _grid(("regression task", "MAE", "RMSE", "MAPE", "baseline MAE", "n test"), rows)
 
 
-def _row(name: str, m: dict[str, Any]) -> tuple[str, ...]:
-    visible = _pct(m["accuracy_visible"]) if "accuracy_visible" in m else ""
-    return (name, str(m["num_classes"]), _pct(m["accuracy"]), visible, _pct(m.get("macro_f1")),
+def _row(name: str, m: dict[str, Any], drawn: bool) -> tuple[str, ...]:
+    where = (_pct(m["accuracy_visible"]), _share(m.get("drawn_fraction"))) if "accuracy_visible" in m else ("", "")
+    return (name, str(m["num_classes"]), _pct(m["accuracy"]), *(where if drawn else ()), _pct(m.get("macro_f1")),
             _pct(m["baseline_accuracy"]), str(m["n_test"]))
 
 
-def _mean_row(tasks: dict[str, Any]) -> tuple[str, ...]:
+def _mean_row(tasks: dict[str, Any], drawn: bool) -> tuple[str, ...]:
     accs = [m["accuracy"] for m in tasks.values()]
     vis = [m.get("accuracy_visible", m["accuracy"]) for m in tasks.values()]
     f1 = [m["macro_f1"] for m in tasks.values() if m.get("macro_f1") is not None]
     base = [m["baseline_accuracy"] for m in tasks.values()]
     mean = lambda xs: sum(xs) / len(xs) if xs else None  # noqa: E731
-    any_hidden = any("accuracy_visible" in m for m in tasks.values())
-    return ("mean", "", _pct(mean(accs)), _pct(mean(vis)) if any_hidden else "", _pct(mean(f1)) if f1 else "",
-            _pct(mean(base)), "")
+    where = (_pct(mean(vis)), "") if drawn else ()
+    return ("mean", "", _pct(mean(accs)), *where, _pct(mean(f1)) if f1 else "", _pct(mean(base)), "")
 
 
 def _grid(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
@@ -76,6 +79,11 @@ def _missing(x: Any) -> bool:
 
 def _pct(x: float | None) -> str:
     return "n/a" if _missing(x) else f"{100 * x:.2f}%"
+
+
+def _share(x: float | None) -> str:
+    """A share with one decimal (``91.7%``); blank when unknown (metrics written before it existed)."""
+    return "" if _missing(x) else f"{100 * x:.1f}%"
 
 
 def _num(x: float | None) -> str:

@@ -13,8 +13,9 @@ from toonlab.report.files import ReportFolder, read_csv, read_text
 from toonlab.report.html import Raw, figure, link, para, pre, section, table
 from toonlab.report.summary import num, pct
 
-AGGREGATED = ("accuracy", "accuracy_visible", "macro_f1", "baseline_accuracy", "mae", "rmse", "mape", "baseline_mae")
-PERCENT = ("accuracy", "accuracy_visible", "macro_f1", "baseline_accuracy", "mape")
+AGGREGATED = ("accuracy", "accuracy_visible", "drawn_fraction", "macro_f1", "baseline_accuracy", "mae", "rmse", "mape",
+              "baseline_mae")
+PERCENT = ("accuracy", "accuracy_visible", "drawn_fraction", "macro_f1", "baseline_accuracy", "mape")
 MAX_TRIALS = 200  # rows of results.csv shown
 
 

@@ -46,7 +46,7 @@ def data_section(folder: ReportFolder) -> Raw | None:
 
 
 def metrics_section(folder: ReportFolder) -> Raw | None:
-    """id ``metrics``: per task accuracy, macro-F1, visible-only accuracy and baselines; MAE/RMSE/MAPE."""
+    """id ``metrics``: per task accuracy, macro-F1, accuracy where drawn and baselines; MAE/RMSE/MAPE."""
     tasks = folder.metrics.get("tasks")
     if not isinstance(tasks, dict) or not tasks:
         return None
@@ -106,17 +106,24 @@ def _classification_table(tasks: dict[str, Any], mean: Any) -> Raw | None:
     chosen = {n: t for n, t in tasks.items() if t.get("kind", "classification") != "regression"}
     if not chosen:
         return None
-    visible = any("accuracy_visible" in t for t in chosen.values())  # only where labels can be hidden
-    rows = [[name, t.get("num_classes", ""), pct(t.get("accuracy")),
-             *([pct(t.get("accuracy_visible"), blank=True)] if visible else []), pct(t.get("macro_f1")),
-             pct(t.get("baseline_accuracy")), pct(t.get("baseline_macro_f1")), t.get("n_test", "")]
+    drawn = any("accuracy_visible" in t for t in chosen.values())  # only where some labels are not drawn
+    rows = [[name, t.get("num_classes", ""), pct(t.get("accuracy")), *(_where_drawn(t) if drawn else []),
+             pct(t.get("macro_f1")), pct(t.get("baseline_accuracy")), pct(t.get("baseline_macro_f1")),
+             t.get("n_test", "")]
             for name, t in chosen.items()]
-    header = ["task", "classes", "accuracy", *(["visible acc"] if visible else []), "macro-F1", "baseline acc",
-              "baseline macro-F1", "n test"]
+    header = ["task", "classes", "accuracy", *(["acc where drawn", "drawn"] if drawn else []), "macro-F1",
+              "baseline acc", "baseline macro-F1", "n test"]
     total = isinstance(mean, (int, float)) and not math.isnan(mean)
     if total:
         rows.append(["mean", "", pct(mean), *[""] * (len(header) - 3)])
     return table(header, rows, total=total)
+
+
+def _where_drawn(t: dict[str, Any]) -> list[str]:
+    """Accuracy on the images where the task's label is drawn, and their share of the test images."""
+    share = t.get("drawn_fraction")
+    return [pct(t.get("accuracy_visible"), blank=True),
+            f"{100 * share:.1f}%" if isinstance(share, (int, float)) and not math.isnan(share) else ""]
 
 
 def _regression_table(tasks: dict[str, Any]) -> Raw | None:

@@ -3,22 +3,50 @@
 Targets are one float column per task; NaN means "no label" and is ignored. Classification
 columns hold class indices (cross-entropy on logits); regression columns hold values
 (mean squared error in units of the task's ``scale``, the training split's standard deviation,
-so a regression head and a 10-class head start at comparable loss sizes).
+so a regression head and a 10-class head start at comparable loss sizes). With
+``train.undrawn_labels=skip``, :func:`training_labels` turns the labels that are not drawn into NaN
+for the training batches, so the same mask leaves them out.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from toonlab.data.samples import TaskSpec
+from toonlab.errors import ToonlabError
 
 MISSING = float("nan")
+UNDRAWN = ("keep", "skip")  # train.undrawn_labels
 
 
 def labelled(y: torch.Tensor) -> torch.Tensor:
     """Mask of the entries of a target column that hold a label."""
     return ~torch.isnan(y)
+
+
+def training_labels(labels: np.ndarray, hidden: np.ndarray, undrawn: str = "keep") -> np.ndarray:
+    """The labels the training batches read: ``labels`` itself, or with ``undrawn="skip"`` a copy where
+    every label that is not drawn (``hidden``) is NaN, so the loss leaves it out.
+
+    Only the training batches use it; validation, test metrics, baselines and splits keep ``labels``.
+
+    Example:
+        >>> training_labels(np.array([[1.0, 2.0]]), np.array([[False, True]]), "skip")
+        array([[ 1., nan]])
+    """
+    check_undrawn(undrawn)
+    if undrawn == "keep" or not hidden.any():
+        return labels
+    return np.where(hidden, np.float32(MISSING), labels).astype(labels.dtype, copy=False)
+
+
+def check_undrawn(undrawn: str) -> None:
+    """ToonlabError unless ``train.undrawn_labels`` is one of :data:`UNDRAWN`."""
+    if undrawn not in UNDRAWN:
+        raise ToonlabError(f"train.undrawn_labels must be one of {', '.join(UNDRAWN)} ('skip' leaves labels that "
+                           f"are not drawn out of the training loss). Received: {undrawn!r}")
 
 
 def task_loss(output: torch.Tensor, y: torch.Tensor, spec: TaskSpec, smoothing: float = 0.0) -> torch.Tensor | None:

@@ -52,6 +52,7 @@ from toonlab.train.checkpoint import load_checkpoint, tasks_to_dict
 from toonlab.train.feature_cache import can_cache, feature_batches
 from toonlab.train.epochs import EpochPlan, measure_epoch, plan_epochs
 from toonlab.train.loop import Fit, FitOptions, fit, train_step
+from toonlab.train.losses import check_undrawn, training_labels
 from toonlab.train.optim import build_optimizer, build_scheduler
 
 log = logging.getLogger(__name__)
@@ -142,8 +143,10 @@ def train_network(
     """
     _seed_everything(cfg.train.seed)
     model = _place(create_model(cfg.model, tasks, image_size=cfg.data.image_size), runtime)
-    labels = data.labels[:, [list(data.tasks).index(t) for t in tasks]]
-    train_b, val_b = distributed.shard(*_batches(cfg, data, labels, runtime))
+    columns = [list(data.tasks).index(t) for t in tasks]
+    labels = data.labels[:, columns]
+    fit_labels = training_labels(labels, data.hidden[:, columns], cfg.train.undrawn_labels)
+    train_b, val_b = distributed.shard(*_batches(cfg, data, fit_labels, labels, runtime))
     options = FitOptions.from_config(cfg)
     if cfg.train.feature_cache and can_cache(model, options.augment is not None) and not distributed.active():
         train_b, val_b = feature_batches(model, train_b, val_b, runtime)  # the frozen backbone runs once per image
@@ -157,7 +160,7 @@ def train_network(
     train_labels = labels[data.splits["train"]]
     meta = {**_meta(cfg, tasks, train_labels), "epoch_plan": plan.as_dict()}
     extra = [*_transfer_callbacks(cfg, model), *(callbacks or [])]
-    balance = _balance_callbacks(cfg, tasks, train_labels)
+    balance = _balance_callbacks(cfg, tasks, fit_labels[data.splits["train"]])  # what the training loss sees
     cbs = distributed.rank_callbacks(balance + _callbacks(cfg, folder, tasks, extra))
     state = Fit(model, optimizer, scheduler, tasks, runtime, cbs, meta)
     if checkpoint is not None:
@@ -259,6 +262,7 @@ def check_config(cfg: ExperimentConfig) -> None:
                            "leave train.shared_lr at 1 there.")
     _check_balance(cfg.train)
     _check_epochs(cfg.train)
+    check_undrawn(cfg.train.undrawn_labels)
     if cfg.train.schedule not in SCHEDULES:
         raise ToonlabError(f"train.schedule must be one of {', '.join(SCHEDULES)}. Received: {cfg.train.schedule!r}")
 
@@ -305,9 +309,11 @@ def _task_groups(mode: str, tasks: dict[str, TaskSpec]) -> list[dict[str, TaskSp
     return [tasks] if mode == "shared" else [{name: spec} for name, spec in tasks.items()]
 
 
-def _batches(cfg: ExperimentConfig, data: PreparedData, labels: np.ndarray, runtime: Runtime) -> tuple[Batches, Batches]:
+def _batches(cfg: ExperimentConfig, data: PreparedData, fit_labels: np.ndarray, labels: np.ndarray,
+             runtime: Runtime) -> tuple[Batches, Batches]:
+    """Training batches read ``fit_labels`` (see ``training_labels``), validation batches ``labels``."""
     common = dict(batch_size=cfg.train.batch_size, device=runtime.device, channels_last=runtime.channels_last)
-    train_b = Batches(data.images, labels, data.splits["train"], shuffle=True, seed=cfg.train.seed, **common)
+    train_b = Batches(data.images, fit_labels, data.splits["train"], shuffle=True, seed=cfg.train.seed, **common)
     val_b = Batches(data.images, labels, data.splits["val"], shuffle=False, **common)
     return train_b, val_b
 

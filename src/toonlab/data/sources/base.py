@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from toonlab.data.samples import LabelSet, Skipped
+from toonlab.data.visibility import add_visibility, find_visibility, read_visibility
 from toonlab.errors import DataError
 from toonlab.registry import Registry
 
@@ -43,6 +44,8 @@ class SourceOptions:
         group: a column, regex group or task whose value is the group key (a group never straddles splits).
         converters: filename/manifest: ``{field: "int" | "float" | "str" | "years.months"}`` applied to raw values.
         combine: combined tasks as ``"a+b"``; each gets one class per combination of its factors.
+        visibility: the table of labels not drawn per image ('' = found beside the labels, 'none' = none);
+            see :mod:`toonlab.data.visibility`.
     """
 
     labels: str = ""
@@ -52,13 +55,14 @@ class SourceOptions:
     group: str = ""
     converters: dict[str, str] = field(default_factory=dict)
     combine: list[str] = field(default_factory=list)
+    visibility: str = ""
 
     @classmethod
     def from_config(cls, cfg: Any) -> SourceOptions:
         """Options from a ``DataConfig`` (comma lists split into lists)."""
         return cls(labels=cfg.labels, file_column=cfg.file_column, pattern=cfg.pattern,
                    regression=split_list(cfg.regression), group=cfg.group, converters=dict(cfg.converters),
-                   combine=split_list(cfg.combine))
+                   combine=split_list(cfg.combine), visibility=cfg.visibility)
 
 
 def load_labels(
@@ -77,13 +81,15 @@ def load_labels(
         tasks: ``"all"``, a comma list ``"a,b"`` or a list of task names (combined ones included).
         limit: keep only the first N usable images sorted by relative path; 0 keeps all.
             Skipped items after the last kept image are dropped from the report too.
-        options: source options (manifest file, regex, regression tasks, group key, combined tasks).
+        options: source options (manifest file, regex, regression tasks, group key, combined tasks,
+            visibility table).
 
     Returns:
         A ``LabelSet`` whose samples are sorted by relative path.
 
     Raises:
-        DataError: the folder is missing or holds no images, the source or a task is unknown.
+        DataError: the folder is missing or holds no images, the source or a task is unknown, or the
+            visibility table cannot be used.
     """
     from toonlab.data.combine import add_combined, parse_combined
 
@@ -104,7 +110,9 @@ def load_labels(
             f"Point it at the folder that holds your images, choose the --source that matches its layout, "
             f"or {MAKE_DATA}."
         )
-    labels = _group_by_task(add_combined(labels, combos), options.group)
+    known = [*(labels.available or labels.tasks), *combos]
+    labels = _visibility(add_combined(labels, combos), folder, options, known)
+    labels = _group_by_task(labels, options.group)
     if requested is not None:
         select_tasks(list(labels.tasks), requested)
         labels.tasks = {name: labels.tasks[name] for name in requested}
@@ -219,6 +227,15 @@ def _needed(requested: list[str] | None, combos: dict[str, tuple[str, ...]], gro
     for factors in combos.values():
         out.extend(factors)
     return list(dict.fromkeys(out + ([group] if group else [])))
+
+
+def _visibility(labels: LabelSet, root: Path, options: SourceOptions, known: list[str]) -> LabelSet:
+    """Mark the labels the visibility table says are not drawn (see :mod:`toonlab.data.visibility`)."""
+    path = find_visibility(root, options.visibility, options.labels)
+    if path is None or not labels.samples:  # no usable image: the caller's message says why
+        return labels
+    table = read_visibility(path, root=root, file_column=options.file_column)
+    return add_visibility(labels, root, table, known=known, explicit=bool(options.visibility))
 
 
 def _keep_labels(labels: LabelSet) -> LabelSet:

@@ -1,12 +1,12 @@
 """The ``cartoonset`` source: CartoonSet 10k/100k (flat or ``0/``..``9/``) and ``toonlab synth`` output.
 
-Each ``X.png`` has a sidecar ``X.csv`` of ``"name", index, count`` lines; an optional
-``hidden.csv`` (``file,attribute``) marks labels that cannot be seen in an image.
+Each ``X.png`` has a sidecar ``X.csv`` of ``"name", index, count`` lines. Labels that are not
+drawn in an image (``hidden.csv``, written by ``toonlab synth``) are read for every source by
+``toonlab.data.visibility``.
 """
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
@@ -15,9 +15,7 @@ from toonlab.data.masks import MASK_SUFFIX
 from toonlab.data.samples import CLASSIFICATION, REGRESSION, LabelSet, Sample, Skipped, TaskSpec
 from toonlab.data.sources.base import (SOURCES, SourceOptions, check_regression, find_files, is_image_name,
                                        select_tasks)
-from toonlab.errors import DataError
 
-HIDDEN_FILE = "hidden.csv"
 _LINE_FORMAT = '`"name", index, count` (3 comma-separated fields, index and count whole numbers)'
 
 Parsed = dict[str, tuple[int, int]]  # attribute -> (index, count), in file order
@@ -48,7 +46,6 @@ def cartoonset(root: Path, *, tasks: list[str] | None, options: SourceOptions | 
     if parsed:
         check_regression(regression, _attribute_order(parsed.values()), what="attribute")
     counts = {name: _majority_count(parsed.values(), name) for name in chosen}
-    hidden = read_hidden(root)
     samples = []
     for rel, attrs in parsed.items():
         problem = _check_attributes(attrs, counts)
@@ -56,29 +53,12 @@ def cartoonset(root: Path, *, tasks: list[str] | None, options: SourceOptions | 
             skipped.append(Skipped(str(root / rel), problem))
         else:
             labels = {name: float(attrs[name][0]) if name in regression else attrs[name][0] for name in chosen}
-            samples.append(Sample(root / rel, labels, hidden=hidden.get(rel, frozenset())))
+            samples.append(Sample(root / rel, labels))
     specs = {n: TaskSpec(n, REGRESSION) if n in regression else TaskSpec(n, CLASSIFICATION, _index_names(counts[n]))
              for n in chosen}
     skipped.sort(key=lambda s: Path(s.path).as_posix())
-    return LabelSet(samples, specs, skipped, found=len(rels) + len(others))
-
-
-def read_hidden(root: Path) -> dict[str, frozenset[str]]:
-    """``root/hidden.csv`` (columns ``file,attribute``) as ``{relative path: hidden attributes}``; {} if absent."""
-    path = root / HIDDEN_FILE
-    if not path.is_file():
-        return {}
-    hidden: dict[str, set[str]] = {}
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = csv.reader(f)
-        header = [h.strip() for h in next(rows, [])]
-        if header != ["file", "attribute"]:
-            raise DataError(f"{str(path)!r} must start with the header 'file,attribute'. Received: {','.join(header)!r}")
-        for number, row in enumerate(rows, start=2):
-            if len(row) != 2:
-                raise DataError(f"{str(path)!r} line {number}: expected 2 fields 'file,attribute'. Received: {row!r}")
-            hidden.setdefault(row[0].strip(), set()).add(row[1].strip())
-    return {k: frozenset(v) for k, v in hidden.items()}
+    return LabelSet(samples, specs, skipped, found=len(rels) + len(others),
+                    available=tuple(_attribute_order(parsed.values())))
 
 
 def _index_names(count: int) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ Example (children's drawings named like ``p3-67w-6.7f.jpeg``):
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from toonlab.data.converters import apply_converters, check_converters
@@ -59,7 +60,8 @@ def filename(root: Path, *, tasks: list[str] | None, options: SourceOptions | No
         else:
             key = values.get(group, "") if group else ""
             records.append(Record(root / rel, values, group=key or None, where=PurePosixPath(rel).name))
-    return encode_records(records, chosen, regression=options.regression, skipped=skipped)
+    labels = encode_records(records, chosen, regression=options.regression, skipped=skipped)
+    return replace(labels, available=tuple(names))
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+from dataclasses import replace
 from pathlib import Path
 
 from toonlab.data.converters import apply_converters, check_converters
@@ -57,7 +58,8 @@ def manifest(root: Path, *, tasks: list[str] | None, options: SourceOptions | No
     records, skipped, listed = _read_rows(root, path.name, header, rows, options, group)
     skipped += [Skipped(str(root / rel), f"not listed in {path.name}")
                 for rel in find_files(root) if is_image_name(rel) and rel not in listed]
-    return encode_records(records, chosen, regression=options.regression, skipped=skipped)
+    labels = encode_records(records, chosen, regression=options.regression, skipped=skipped)
+    return replace(labels, available=tuple(columns))
 
 
 def manifest_path(root: Path, labels: str) -> Path:
