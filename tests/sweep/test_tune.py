@@ -126,7 +126,7 @@ def test_cli_tune_prints_progress_trials_and_the_final_run(toy, recipe, tmp_path
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--budget", "5s"], "smallest budget is 50s"),
+    (["--budget", "90s"], "smallest budget is 1m 40s"),
     (["--budget", "soon"], "--budget is a duration such as"),
     (["--budget", "1h", "--trials", "0"], "--trials expects a number of trials >= 1"),
     (["--budget", "1h", "--model.widthz=[8]"], "unknown key model.widthz"),

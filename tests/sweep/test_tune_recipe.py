@@ -105,8 +105,8 @@ def test_a_start_point_outside_the_space_is_refused():
 
 
 @pytest.mark.parametrize(("budget", "message"), [
-    ("5s", "too small: the search gets 60% of it, and one trial needs at least 30s .* smallest budget is 50s"),
-    ("0", "smallest budget is 50s"),
+    ("5s", "too small: the search gets 60% of it, and one trial needs at least 1m .* smallest budget is 1m 40s"),
+    ("0", "smallest budget is 1m 40s"),
     ("soon", "--budget is a duration such as"),
     ("-3m", "--budget is a duration such as"),
 ])
@@ -116,4 +116,13 @@ def test_bad_or_too_small_budgets_are_refused(budget, message):
 
 
 def test_a_big_enough_budget_is_read_as_seconds():
-    assert check_budget("30m", load_recipe()) == 1800.0 and check_budget(50, load_recipe()) == 50.0
+    assert check_budget("30m", load_recipe()) == 1800.0 and check_budget(100, load_recipe()) == 100.0
+
+
+def test_recipe_config_sections_are_mappings_and_their_keys_exist():
+    with pytest.raises(ToonlabError, match="config section 'train' must be a mapping"):
+        parse_recipe({"space": {"train.lr": {"grid": [0.1]}}, "config": {"train": ["adamw"]}})
+    recipe = parse_recipe({"space": {"train.lr": {"grid": [0.1]}}, "config": {"train": {"optimiser": "adamw"}}},
+                          where="r.yaml")
+    with pytest.raises(ToonlabError, match="r.yaml: config 'train.optimiser': unknown key"):
+        base_config("data", recipe)

@@ -100,12 +100,7 @@ def tune(data: str | Path | None, out: str | Path, *, budget: str | float, confi
     final_before = float(study.user_attrs.get(FINAL_SPENT, 0.0))
     sweep.say = _time_left(say, clock, budget_s, final_before)
     _announce(say, spec, rec, budget_s, study, tasks, out)
-    if not study.trials:
-        study.enqueue_trial(encode_point(start_point(rec, spec)))
-    with _quiet("toonlab.train", "toonlab.data"):
-        work(sweep)
-    clock.stop()
-    rows = write_report(sweep).rows
+    rows = _search(sweep, study, start_point(rec, spec))
     row = _best(rows, out)
     cfg = final_config(spec, base, row.point, progress=progress)
     best = write_best(cfg, out, row, spec)
@@ -113,6 +108,16 @@ def tune(data: str | Path | None, out: str | Path, *, budget: str | float, confi
     run, metrics, reused = _train_final(cfg, out / f"final-{Path(row.folder).name}", left, study, say)
     return TuneResult(out, run, best, metrics, rows, row.point, spec,
                       clock.spent() + float(study.user_attrs.get(FINAL_SPENT, 0.0)), budget_s, reused)
+
+
+def _search(sweep: Sweep, study, start: dict[str, Any]) -> list[Row]:
+    """Train trials (the first at ``start``) until the clock or the trial cap stops them; rank them all."""
+    if not study.trials:
+        study.enqueue_trial(encode_point(start))
+    with _quiet("toonlab.train", "toonlab.data"):
+        work(sweep)
+    sweep.clock.stop()
+    return write_report(sweep).rows
 
 
 def check_budget(budget: str | float, recipe: TuneRecipe) -> float:

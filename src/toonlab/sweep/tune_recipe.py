@@ -8,7 +8,7 @@ The shipped recipe is ``toonlab/recipes/tune.yaml``; ``--recipe FILE`` takes ano
       share: 0.6            # of the budget; the rest trains the best setting on all images
       subset: 2000          # images each trial trains on (a count or a fraction; seeded, stratified)
       epochs: 6             # epochs of each trial
-      min_trial: 30s        # the least one trial takes; a budget whose search share is shorter is refused
+      min_trial: 1m         # the least one trial takes; a budget whose search share is shorter is refused
       trials: 200           # at most (the time budget usually ends the search first)
       prune: halving        # halving | hyperband | none, on each epoch's validation metric
       multi_task_only: [model.branch_stages]   # space keys searched only with two or more tasks
@@ -43,7 +43,7 @@ class TuneRecipe:
     share: float = 0.6
     subset: int | float = 2000
     epochs: int = 6
-    min_trial_s: float = 30.0
+    min_trial_s: float = 60.0
     trials: int = 200
     prune: str = "halving"
     multi_task_only: tuple[str, ...] = ()
@@ -75,6 +75,8 @@ def parse_recipe(raw: Any, *, where: str = "tune recipe") -> TuneRecipe:
     space, config = raw.get("space"), raw.get("config") or {}
     _mapping(space, where, "space (config keys to search, in the sweep-file syntax)")
     _mapping(config, where, "config (sections of overrides, e.g. {train: {optimizer: adamw}})")
+    for section, values in config.items():
+        _mapping(values, where, f"config section {section!r}")
     recipe = TuneRecipe(space, _metric(raw.get("metric", "auto"), where), config, where=where,
                         **_search(search, where))
     _check_keys(recipe, where)

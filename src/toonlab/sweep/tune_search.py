@@ -44,7 +44,7 @@ def base_config(data: str | Path | None, recipe: TuneRecipe, *, config: str | Pa
     """
     cfg = ExperimentConfig()
     for section, values in recipe.config.items():
-        for key, value in (values or {}).items():
+        for key, value in values.items():
             set_key(cfg, f"{section}.{key}", value, recipe.where, "config")
     cfg = resolve_config(base=cfg, yaml_path=config, overrides=list(overrides))
     given = {k: v for k, v in (options or {}).items() if v is not None}
