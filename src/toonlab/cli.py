@@ -22,6 +22,7 @@ from toonlab.cli_inspect import diagnose, diagnose_args, explain, explain_args, 
 from toonlab.cli_report import report, report_args
 from toonlab.cli_ship import export, export_args, predict, predict_args
 from toonlab.cli_sweep import sweep, sweep_args
+from toonlab.cli_tune import tune, tune_args
 from toonlab.errors import ToonlabError
 from toonlab.progress import ProgressBar
 from toonlab.train import launch
@@ -314,6 +315,9 @@ VERBS: dict[str, tuple[Callable, Callable, str]] = {
                                             "|inputs|, |gradients|; flags vanishing/exploding layers; --tune-init."),
     "sweep": (sweep_args, sweep, "Hyper-parameter sweep from a YAML file (grid, one-way, rounds on growing subsets, "
                                  "random, TPE) on Optuna; resumable; --workers N or several machines share a study."),
+    "tune": (lambda p: tune_args(p, _source_args), lambda args: tune(args, _source_options),
+             "Search settings for one data set within --budget (TPE + successive halving), then train the best on "
+             "all images; resumable."),
     "report": (report_args, report, "Write RUN/report.html: one self-contained page with the command, config, data, "
                                     "metrics, curves, confusion matrices, mistakes, robustness and explanations."),
     "predict": (predict_args, predict, "Predicted label and probability (or value) per task for new images; "

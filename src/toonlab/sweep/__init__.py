@@ -8,7 +8,9 @@ from toonlab.sweep.spec import (
     apply_point,
     grid_points,
     load_sweep,
+    parse_sweep,
     round_plan,
 )
 
-__all__ = ["Param", "Round", "Strategy", "SweepSpec", "apply_point", "grid_points", "load_sweep", "round_plan"]
+__all__ = ["Param", "Round", "Strategy", "SweepSpec", "apply_point", "grid_points", "load_sweep", "parse_sweep",
+           "round_plan"]

@@ -13,6 +13,9 @@ A sweep file is YAML with these top-level keys (only ``space`` is required)::
       model.widths: {stack: {depth: [1, 2, 3], width: [32, 64]}}  # grid of [w]*d lists: [32], [32, 32], ...
       model.dropout: {range: [0.0, 0.5]}             # float range; add `int: true` for an int range
       train.lr: {log_range: [1.0e-4, 1.0e-2]}        # log-uniform range (random/tpe only)
+      augment: {preset: {none: {}, light: {augment.hflip: 0.5, augment.rotate: 5}}}
+                                                     # named bundles of keys: one knob that sets several
+                                                     # (its name is yours, not a config key)
     strategy:
       kind: grid                      # grid | oneway | rounds | random | tpe
       trials: 20                      # random/tpe only: trial budget (default 20)
@@ -52,29 +55,13 @@ from toonlab.config import (
     set_option,
     valid_hint,
 )
+from toonlab.sweep.space import Param, is_count, parse_space, set_key
 
 TOP_KEYS = ("base", "config", "metric", "direction", "seed", "space", "strategy")
 KINDS = ("grid", "oneway", "rounds", "random", "tpe")
 PRUNERS = ("none", "halving", "hyperband")
-PARAM_KINDS = ("grid", "choice", "stack", "range", "log_range")
 METRICS = ("val_loss", "val_acc", "val_mae")
 ROUND_OWNED = ("train.epochs", "data.val_fraction")
-
-
-@dataclass(frozen=True)
-class Param:
-    """One searched config key: listed ``values`` (grid, choice) or a ``low``..``high`` range."""
-
-    key: str
-    kind: str
-    values: tuple = ()
-    low: float | None = None
-    high: float | None = None
-    int: bool = False
-
-    @property
-    def is_range(self) -> bool:
-        return self.kind in ("range", "log_range")
 
 
 @dataclass(frozen=True)
@@ -113,14 +100,26 @@ class SweepSpec:
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep file; every mistake is a :class:`ConfigError` naming the file and key."""
     path = Path(path)
-    raw = load_yaml(path)
-    where = str(path)
+    return parse_sweep(load_yaml(path), where=str(path), path=path)
+
+
+def parse_sweep(raw: Any, *, where: str = "sweep", path: Path | None = None,
+                base: ExperimentConfig | None = None) -> SweepSpec:
+    """Validate a sweep given as a mapping (the sweep file's keys), e.g. one built in code.
+
+    Args:
+        raw: the sweep file's top-level keys (``space`` required).
+        where: what error messages name (the file, or the recipe it came from).
+        path: the sweep file, if any (its folder is where ``base`` paths start).
+        base: the config that ``raw['config']`` applies to when ``raw`` has no ``base`` file
+            (default: the built-in defaults); left unchanged.
+    """
     _mapping(raw, where, "the sweep file")
     _known(raw, TOP_KEYS, where, "top-level key")
-    base = _base(raw, path)
+    base = _base(raw, where, path.parent if path else Path("."), base)
     metric, direction = _metric(raw, where)
     strategy = _strategy(raw.get("strategy", {}), where)
-    space = _space(raw.get("space"), base, where)
+    space = parse_space(raw.get("space"), base, where)
     _check_space_fits(space, strategy, where)
     seed = raw.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
@@ -142,10 +141,13 @@ def grid_points(spec: SweepSpec) -> list[dict[str, Any]]:
 
 
 def apply_point(spec: SweepSpec, point: dict[str, Any]) -> ExperimentConfig:
-    """A deep copy of the base config with ``{section.key: value}`` set; the base is left unchanged."""
+    """A deep copy of the base config with ``{section.key: value}`` set (a preset knob sets its
+    preset's keys); the base is left unchanged."""
     cfg = copy.deepcopy(spec.base)
+    presets = {p.key: p.presets for p in spec.space if p.kind == "preset"}
     for key, value in point.items():
-        set_option(cfg, key, copy.deepcopy(value))
+        for k, v in (presets[key][value] if key in presets else {key: value}).items():
+            set_option(cfg, k, copy.deepcopy(v))
     return cfg
 
 
@@ -177,32 +179,22 @@ def _known(raw: dict, allowed: tuple[str, ...], where: str, what: str) -> None:
             raise ConfigError(f"{where}: unknown {what} {key!r}. {valid_hint(str(key), allowed)}")
 
 
-def _base(raw: dict, path: Path) -> ExperimentConfig:
-    where, cfg = str(path), None
+def _base(raw: dict, where: str, root: Path, start: ExperimentConfig | None) -> ExperimentConfig:
+    cfg = None
     if raw.get("base"):
-        base = path.parent / str(raw["base"])
+        base = root / str(raw["base"])
         if not base.is_file():
             raise ConfigError(f"{where}: base config {str(base)!r} does not exist; base is a config YAML "
                               f"path relative to the sweep file. Received: {raw['base']!r}")
         cfg = resolve_config(yaml_path=base)
-    cfg = cfg or ExperimentConfig()
+    cfg = cfg or (copy.deepcopy(start) if start is not None else ExperimentConfig())
     inline = raw.get("config") or {}
     _mapping(inline, where, "config (sections of overrides, e.g. {train: {epochs: 10}})")
     for section, values in inline.items():
         _mapping(values, where, f"config section {section!r}")
         for key, value in values.items():
-            _set(cfg, f"{section}.{key}", value, where, "config")
+            set_key(cfg, f"{section}.{key}", value, where, "config")
     return cfg
-
-
-def _set(cfg: ExperimentConfig, key: str, value: Any, where: str, what: str) -> Any:
-    """Set one key, re-raising config errors with the file and the sweep key; return the typed value."""
-    try:
-        set_option(cfg, key, copy.deepcopy(value))
-    except ConfigError as e:
-        raise ConfigError(f"{where}: {what} {key!r}: {str(e).removeprefix('option: ')}") from None
-    section, _, name = key.partition(".")
-    return getattr(getattr(cfg, section), name)
 
 
 def _metric(raw: dict, where: str) -> tuple[str, str]:
@@ -236,7 +228,7 @@ def _strategy(raw: Any, where: str) -> Strategy:
         raise ConfigError(f"{where}: unknown strategy.prune {prune!r}. {valid_hint(str(prune), PRUNERS)}")
     if sampled:
         trials = 20 if trials is None else trials
-        if not _count(trials):
+        if not is_count(trials):
             raise ConfigError(f"{where}: strategy.trials expects a positive int. Received: {trials!r}")
     if (kind == "rounds") != ("rounds" in raw):
         raise ConfigError(f"{where}: strategy.rounds goes with kind rounds (at least one round). "
@@ -255,81 +247,23 @@ def _round(raw: Any, i: int, where: str) -> Round:
     _mapping(raw, where, at)
     _known(raw, ("subset", "epochs", "keep", "val_fraction"), where, f"{at} key")
     subset, epochs, keep, val = (raw.get(k) for k in ("subset", "epochs", "keep", "val_fraction"))
-    if not (_count(subset) or _fraction(subset)):
+    if not (is_count(subset) or _fraction(subset)):
         raise ConfigError(f"{where}: {at}.subset expects an image count > 0 or a fraction in (0, 1]. "
                           f"Received: {subset!r}")
-    if not _count(epochs):
+    if not is_count(epochs):
         raise ConfigError(f"{where}: {at}.epochs expects a positive int. Received: {epochs!r}")
     if (i == 1) != (keep is None):
         raise ConfigError(f"{where}: {at}.keep: the first round trains every point and takes no keep; each "
                           f"later round needs keep (a count or a fraction). Received: keep={keep!r}")
-    if keep is not None and not (_count(keep) or _fraction(keep)):
+    if keep is not None and not (is_count(keep) or _fraction(keep)):
         raise ConfigError(f"{where}: {at}.keep expects a count > 0 or a fraction in (0, 1]. Received: {keep!r}")
     if val is not None and not (_fraction(val) and val < 1):
         raise ConfigError(f"{where}: {at}.val_fraction expects a fraction in (0, 1). Received: {val!r}")
     return Round(subset, epochs, keep, None if val is None else float(val))
 
 
-def _count(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool) and x > 0
-
-
 def _fraction(x: Any) -> bool:
     return isinstance(x, float) and 0 < x <= 1
-
-
-def _space(raw: Any, base: ExperimentConfig, where: str) -> tuple[Param, ...]:
-    if not isinstance(raw, dict) or not raw:
-        raise ConfigError(f"{where}: space must map config keys (section.key) to values to try, e.g. "
-                          f"{{model.head_depth: {{grid: [0, 1, 2]}}}}. Received: {raw!r}")
-    return tuple(_param(str(key), spec, base, where) for key, spec in raw.items())
-
-
-def _param(key: str, raw: Any, base: ExperimentConfig, where: str) -> Param:
-    if "." not in key:
-        raise ConfigError(f"{where}: space key {key!r} must look like section.key, e.g. model.dropout.")
-    if not isinstance(raw, dict) or len(set(raw) - {"int"}) != 1:
-        raise ConfigError(f"{where}: space key {key!r} expects one of {', '.join(PARAM_KINDS)}, e.g. "
-                          f"{{grid: [1, 2]}} or {{range: [0.0, 0.5]}}. Received: {raw!r}")
-    kind = next(k for k in raw if k != "int")
-    if kind not in PARAM_KINDS:
-        raise ConfigError(f"{where}: space key {key!r}: unknown kind {kind!r}. {valid_hint(str(kind), PARAM_KINDS)}")
-    probe = copy.deepcopy(base)
-    if kind in ("range", "log_range"):
-        return _range(key, kind, raw[kind], bool(raw.get("int", False)), probe, where)
-    values = _stack(key, raw[kind], where) if kind == "stack" else raw[kind]
-    if not isinstance(values, list) or not values or "int" in raw:
-        raise ConfigError(f"{where}: space key {key!r}: {kind} expects a non-empty list of values (and no "
-                          f"int). Received: {raw!r}")
-    typed = tuple(_set(probe, key, v, where, "space key") for v in values)
-    return Param(key, "grid" if kind == "stack" else kind, typed)
-
-
-def _stack(key: str, raw: Any, where: str) -> list[list[int]]:
-    """``{depth: [1, 2], width: [32, 64]}`` -> ``[[32], [32, 32], [64], [64, 64]]`` (width outer)."""
-    ok = isinstance(raw, dict) and set(raw) == {"depth", "width"}
-    ok = ok and all(isinstance(raw[k], list) and raw[k] and all(_count(x) for x in raw[k]) for k in raw)
-    if not ok:
-        raise ConfigError(f"{where}: space key {key!r}: stack expects {{depth: [counts], width: [counts]}}, "
-                          f"e.g. {{depth: [1, 2, 3], width: [32, 64]}}. Received: {raw!r}")
-    return [[w] * d for w in raw["width"] for d in raw["depth"]]
-
-
-def _range(key: str, kind: str, raw: Any, is_int: bool, probe: ExperimentConfig, where: str) -> Param:
-    number = int if is_int else (int, float)
-    ok = isinstance(raw, list) and len(raw) == 2 and all(
-        isinstance(x, number) and not isinstance(x, bool) for x in raw)
-    if not ok or raw[0] >= raw[1] or (kind == "log_range" and raw[0] <= 0):
-        low = "> 0 " if kind == "log_range" else ""
-        raise ConfigError(f"{where}: space key {key!r}: {kind} expects [low, high] with {low}low < high"
-                          f"{' (ints)' if is_int else ''}. Received: {raw!r}")
-    low, high = (x if is_int else float(x) for x in raw)
-    for v in (low, high):
-        typed = _set(probe, key, v, where, "space key")
-        if isinstance(typed, str):
-            raise ConfigError(f"{where}: space key {key!r} takes text, so it cannot be a {kind}; list its "
-                              f"values with grid or choice. Received: {raw!r}")
-    return Param(key, kind, (), low, high, is_int)
 
 
 def _check_space_fits(space: tuple[Param, ...], strategy: Strategy, where: str) -> None:
@@ -340,6 +274,7 @@ def _check_space_fits(space: tuple[Param, ...], strategy: Strategy, where: str) 
             raise ConfigError(f"{where}: space key {p.key!r} is a {p.kind}, which strategy kind "
                               f"{strategy.kind!r} cannot enumerate; list values with grid or choice, or use "
                               f"kind random or tpe.")
-        if strategy.kind == "rounds" and p.key in ROUND_OWNED:
-            raise ConfigError(f"{where}: space key {p.key!r} is set by each round in strategy kind rounds; "
-                              f"set it per round (epochs, val_fraction) instead.")
+        owned = [k for k in p.keys if k in ROUND_OWNED]
+        if strategy.kind == "rounds" and owned:
+            raise ConfigError(f"{where}: space key {p.key!r} sets {owned[0]!r}, which each round sets in strategy "
+                              f"kind rounds; set it per round (epochs, val_fraction) instead.")

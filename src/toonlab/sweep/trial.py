@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,15 +56,18 @@ def trial_config(spec: SweepSpec, point: dict[str, Any], round_: Round | None, *
 
 
 def run_trial(cfg: ExperimentConfig, folder: Path, metric: str, direction: str, *,
-              trial: optuna.Trial | None = None, prune: bool = False) -> TrialResult:
+              trial: optuna.Trial | None = None, prune: bool = False, deadline: float | None = None) -> TrialResult:
     """Train ``cfg`` into ``folder`` (or read it back when already finished) and return its result.
 
     With ``prune``, every epoch's ``metric`` is reported to ``trial``; ``optuna.TrialPruned`` ends it early.
+    With a ``deadline`` (a ``time.monotonic()`` value), an epoch that ends after it ends the trial the same way.
     """
     from toonlab.train.run import train
 
     if not (folder / METRICS_FILE).exists():
-        callbacks = [ReportToTrial(trial, metric)] if prune and trial is not None else []
+        callbacks = []
+        if trial is not None and (prune or deadline is not None):
+            callbacks.append(ReportToTrial(trial, metric, prune=prune, deadline=deadline, epochs=cfg.train.epochs))
         resume = (folder / CONFIG_FILE).exists()
         if resume:
             log.info("Resuming the earlier attempt in %s.", folder)
@@ -99,18 +103,22 @@ def test_numbers(metrics: dict[str, Any]) -> dict[str, float]:
 
 
 class ReportToTrial(Callback):
-    """Report each epoch's metric to an Optuna trial and stop the run when the pruner says so."""
+    """Report each epoch's metric to an Optuna trial; stop the run when the pruner says so (``prune``)
+    or when an epoch before the last (``epochs``) ended past ``deadline`` (a ``time.monotonic()`` value)."""
 
     name = "report_to_trial"
 
-    def __init__(self, trial: optuna.Trial, metric: str) -> None:
-        self.trial, self.metric = trial, metric
+    def __init__(self, trial: optuna.Trial, metric: str, *, prune: bool = True, deadline: float | None = None,
+                 epochs: int = 0) -> None:
+        self.trial, self.metric, self.prune, self.deadline, self.epochs = trial, metric, prune, deadline, epochs
 
     def on_epoch_end(self, fit, epoch: int, logs: dict[str, float]) -> None:
         value = float(logs[self.metric])
         self.trial.report(value, epoch)
-        if self.trial.should_prune():
+        if self.prune and self.trial.should_prune():
             raise optuna.TrialPruned(f"pruned after epoch {epoch} with {self.metric} {value:.4g}")
+        if self.deadline is not None and time.monotonic() > self.deadline and epoch != self.epochs:
+            raise optuna.TrialPruned(f"stopped by the time budget after epoch {epoch} with {self.metric} {value:.4g}")
 
 
 def _rows(path: Path, metric: str) -> list[dict[str, float]]:

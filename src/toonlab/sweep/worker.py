@@ -3,7 +3,8 @@
 Any number of workers (``--workers N`` processes, or the same command on other machines) run
 this loop against one storage. Grid-like strategies train a fixed set of slots (the points);
 ``rounds`` does so once per round, every worker waiting for a round to finish before ranking it;
-``random``/``tpe`` sample new trials until the budget is spent.
+``random``/``tpe`` sample new trials until the trial budget is spent, or the time budget of a
+:class:`~toonlab.sweep.clock.SearchClock` (one worker only).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import optuna
 
 from toonlab.sweep import claims
 from toonlab.sweep.claims import ERROR, INTERRUPTED, SLOT, VOID
+from toonlab.sweep.clock import SearchClock
 from toonlab.sweep.params import encode_point, short, suggest
 from toonlab.sweep.spec import Round, SweepSpec, grid_points, round_plan
 from toonlab.sweep.storage import SweepError
@@ -45,6 +47,8 @@ class Sweep:
     heartbeat: float = 10.0
     max_retries: int = 2
     say: Callable[[str], None] = field(default=print)
+    clock: SearchClock | None = None  # random/tpe with one worker: stop sampling when its budget is spent
+    trials: int | None = None  # random/tpe: a cap instead of strategy.trials, outside the fingerprint (may change)
 
     @property
     def poll(self) -> float:
@@ -67,11 +71,16 @@ class Sweep:
         return study
 
 
+class SweepChanged(SweepError):
+    """The study in this storage was started from a different sweep (space, strategy, metric or base config)."""
+
+
 def fingerprint(spec: SweepSpec) -> str:
     """What must not change while a study is resumed: the points or space, strategy, metric and base config."""
     from toonlab.config import to_dict
 
-    space = [[p.key, p.kind, list(p.values), p.low, p.high, p.int] for p in spec.space]
+    space = [[p.key, p.kind, list(p.values), p.low, p.high, p.int] + ([p.presets] if p.presets else [])
+             for p in spec.space]  # presets only where present: older studies keep their fingerprint
     return json.dumps({"space": space, "strategy": repr(spec.strategy), "metric": spec.metric,
                        "base": to_dict(spec.base)}, sort_keys=True, default=str)
 
@@ -120,9 +129,13 @@ def work_points(sweep: Sweep, study: optuna.Study, points: dict[int, dict[str, A
 
 
 def work_sampled(sweep: Sweep, study: optuna.Study) -> None:
-    """Sample and train trials until ``strategy.trials`` slots are done or under way."""
-    budget = sweep.spec.strategy.trials
+    """Sample and train trials until ``strategy.trials`` slots are done or under way, or the clock says stop."""
+    budget, clock = sweep.trials or sweep.spec.strategy.trials, sweep.clock
+    if clock is not None:
+        clock.attach(study)
     while True:
+        if clock is not None and not clock.fits_another():
+            return
         claims.fail_stale(study)
         tries = claims.attempts(study)
         claims.top_up(study, {slot: None for slot in tries}, max_retries=sweep.max_retries)
@@ -140,7 +153,11 @@ def work_sampled(sweep: Sweep, study: optuna.Study) -> None:
             slot = int(trial.user_attrs.get(SLOT, trial.number))
             folder = sweep.out / "trials" / f"t{slot:03d}"
             point = {p.key: suggest(trial, p) for p in sweep.spec.space}
-            _run_claimed(sweep, study, trial, point, None, folder, None, sampled=True)
+            try:
+                _run_claimed(sweep, study, trial, point, None, folder, None, sampled=True)
+            finally:
+                if clock is not None:
+                    clock.save()
         elif claims.running(study):
             time.sleep(sweep.poll)
         else:
@@ -169,8 +186,9 @@ def _run_claimed(sweep: Sweep, study: optuna.Study, trial: optuna.Trial, point: 
 def _train(sweep: Sweep, study: optuna.Study, trial: optuna.Trial, cfg, folder: Path, where: str) -> None:
     spec = sweep.spec
     prune = spec.strategy.prune != "none"
+    deadline = sweep.clock.deadline() if sweep.clock is not None else None
     try:
-        result = run_trial(cfg, folder, spec.metric, spec.direction, trial=trial, prune=prune)
+        result = run_trial(cfg, folder, spec.metric, spec.direction, trial=trial, prune=prune, deadline=deadline)
     except optuna.TrialPruned as e:
         study.tell(trial, state=optuna.trial.TrialState.PRUNED)
         sweep.say(f"{where}trial {folder.name} {e}")
@@ -207,6 +225,6 @@ def _check_fingerprint(study: optuna.Study, mark: str, out: Path) -> None:
     if stored is None:
         study.set_user_attr(FINGERPRINT, mark)
     elif stored != mark:
-        raise SweepError(f"The study {study.study_name!r} in this storage was started from a different sweep "
-                         f"(space, strategy, metric or base config changed). Resuming would mix two sweeps: "
-                         f"use another --out folder (or --name), or restore the sweep file used in {out}.")
+        raise SweepChanged(f"The study {study.study_name!r} in this storage was started from a different sweep "
+                           f"(space, strategy, metric or base config changed). Resuming would mix two sweeps: "
+                           f"use another --out folder (or --name), or restore the sweep file used in {out}.")
