@@ -85,16 +85,19 @@ def run_set(entry: dict, zoo: Path, out: Path, args: argparse.Namespace) -> dict
     if args.tune_budget not in ("0", ""):
         tune_out = out / "tune"
         result["tune"] = run_toonlab(["tune", folder, "--out", str(tune_out), "--budget", args.tune_budget,
-                                      *label_args], _tune_run(tune_out))
+                                      *label_args], tune_out, final=_tune_run)
     return result
 
 
 def _tune_run(tune_out: Path) -> Path:
-    return tune_out / "best"
+    """The final run a tune trained (``OUT/final-tNNN``; the newest, if a resumed search found a new best)."""
+    finals = sorted(tune_out.glob("final-t*/metrics.json"), key=lambda p: p.stat().st_mtime)
+    return finals[-1].parent if finals else tune_out / "final-missing"
 
 
-def run_toonlab(words: list[str], run: Path) -> dict:
-    """Run ``python -m toonlab WORDS`` with a fresh image cache; its wall time and per-task accuracies."""
+def run_toonlab(words: list[str], run: Path, final=lambda run: run) -> dict:
+    """Run ``python -m toonlab WORDS`` with a fresh image cache; its wall time and the per-task accuracies
+    in ``final(run)/metrics.json``."""
     with tempfile.TemporaryDirectory(prefix="toonlab-cache-") as cache:
         env = {**os.environ, "TOONLAB_CACHE": cache}
         start = time.perf_counter()
@@ -103,7 +106,7 @@ def run_toonlab(words: list[str], run: Path) -> dict:
     (run.parent / f"{run.name}.log").write_text(done.stdout + done.stderr, encoding="utf-8")
     if done.returncode != 0:
         return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:], "wall_s": round(seconds, 1)}
-    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+    metrics = json.loads((final(run) / "metrics.json").read_text(encoding="utf-8"))
     tasks = {name: _scores(m.get("accuracy"), m.get("accuracy_visible")) for name, m in metrics["tasks"].items()
              if m.get("accuracy") is not None}
     return {"wall_s": round(seconds, 1), "tasks": tasks, **_means(tasks), "epochs": metrics.get("epochs")}
