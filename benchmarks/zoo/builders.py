@@ -85,18 +85,42 @@ def build_emoji(folder: Path, *, n: int, size: int, seed: int, workers: int, pro
     """About ``n`` renderings: n // vendors emoji, each drawn by every vendor; labels.csv is the manifest."""
     data, groups, vendors = emoji_set.load_sources(node_render.ZOO / "node_modules")
     candidates = emoji_set.common_emoji(data, groups, {v: vendors[v]["chars"] for v in emoji_set.VENDORS})
-    chosen = emoji_set.choose(candidates, n // len(emoji_set.VENDORS), random.Random(f"{seed}:emoji"))
-    jobs, rows = emoji_set.jobs_and_rows(chosen, folder, size)
-    node_render.stream("emoji", jobs, workers=workers, progress=progress)
+    order = emoji_set.shuffled(candidates, random.Random(f"{seed}:emoji"))
+    chosen, failed = _render_emoji(order, n // len(emoji_set.VENDORS), folder, size, workers, progress)
+    rows = emoji_set.rows(chosen)
     with (folder / "labels.csv").open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f, lineterminator="\n").writerows([["file", "vendor", "category", "emoji"], *rows])
+        csv.writer(f, lineterminator="\n").writerows(rows)
     categories = sorted({e.category for e in chosen})
     packages = [f"@iconify-json/{v}" for v in emoji_set.VENDORS] + ["emojibase-data", "@iconify/utils",
                                                                      "@resvg/resvg-js"]
     licences = {v: vendors[v]["info"]["license"]["spdx"] for v in emoji_set.VENDORS}
-    return _entry(folder, EMOJI_ARGS, {"vendor": list(emoji_set.VENDORS), "category": categories}, len(rows),
+    return _entry(folder, EMOJI_ARGS, {"vendor": list(emoji_set.VENDORS), "category": categories}, len(rows) - 1,
                   source={"packages": _versions(packages), "licenses": licences, "emoji": len(chosen),
-                          "candidates": len(candidates)})
+                          "candidates": len(candidates), "render_failures": failed})
+
+
+def _render_emoji(order: list[emoji_set.Emoji], count: int, folder: Path, size: int, workers: int,
+                  progress: Progress) -> tuple[list[emoji_set.Emoji], list[str]]:
+    """Render emoji from the front of ``order`` until ``count`` rendered for every vendor (or none are left).
+
+    An emoji that one vendor's drawing fails to render (resvg panics on a few) is left out with all
+    its files, and the next emoji in ``order`` takes its place.
+    """
+    chosen: list[emoji_set.Emoji] = []
+    failed: list[str] = []
+    start = 0
+    while len(chosen) < count and start < len(order):
+        batch = order[start:start + count - len(chosen)]
+        start += len(batch)
+        answers = node_render.stream("emoji", emoji_set.jobs(batch, folder, size), workers=workers,
+                                     progress=progress, skip_crashes=True)
+        ok, errors = emoji_set.rendered(batch, answers)
+        chosen += ok
+        failed += errors
+    kept = {e.key for e in chosen}
+    for job in emoji_set.jobs([e for e in order[:start] if e.key not in kept], folder, size):
+        Path(job["png"]).unlink(missing_ok=True)
+    return chosen, failed
 
 
 def build_builtin(folder: Path, *, n: int, size: int, seed: int, workers: int, progress: Progress) -> dict[str, Any]:

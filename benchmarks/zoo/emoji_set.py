@@ -59,18 +59,31 @@ def common_emoji(data: list[dict[str, Any]], groups: dict[str, str],
     return [e for e in found if sizes[e.category] >= MIN_PER_CATEGORY]
 
 
-def choose(candidates: list[Emoji], count: int, rng: random.Random) -> list[Emoji]:
-    """``count`` of the candidates (all if fewer), drawn with ``rng``, sorted by key."""
-    picked = rng.sample(candidates, min(count, len(candidates)))
-    return sorted(picked, key=lambda e: e.key)
+def shuffled(candidates: list[Emoji], rng: random.Random) -> list[Emoji]:
+    """The candidates in an order drawn with ``rng``; the set takes them from the front."""
+    return rng.sample(candidates, len(candidates))
 
 
-def jobs_and_rows(chosen: list[Emoji], out: Path, size: int) -> tuple[list[dict[str, Any]], list[list[str]]]:
-    """The render jobs (``emoji/VENDOR/KEY.png``) and the matching ``file,vendor,category,emoji`` rows."""
-    jobs, rows = [], []
-    for emoji in chosen:
-        for vendor, icon in emoji.icons.items():
-            rel = f"{vendor}/{emoji.key}.png"
-            jobs.append({"set": vendor, "icon": icon, "png": str(out / rel), "size": size})
-            rows.append([rel, vendor, emoji.category, emoji.key])
-    return jobs, rows
+def jobs(emoji: list[Emoji], out: Path, size: int) -> list[dict[str, Any]]:
+    """One render job per emoji and vendor, writing ``out/VENDOR/KEY.png``."""
+    return [{"set": vendor, "icon": icon, "png": str(out / vendor / f"{e.key}.png"), "size": size}
+            for e in emoji for vendor, icon in e.icons.items()]
+
+
+def rendered(emoji: list[Emoji], answers: list[dict[str, Any]]) -> tuple[list[Emoji], list[str]]:
+    """The emoji every vendor's job rendered, and ``KEY (VENDOR): error`` for each job that failed."""
+    ok, failed, at = [], [], 0
+    for e in emoji:
+        errors = [f"{e.key} ({vendor}): {a['error']}" for vendor, a in zip(e.icons, answers[at:]) if "error" in a]
+        at += len(e.icons)
+        failed += errors
+        if not errors:
+            ok.append(e)
+    return ok, failed
+
+
+def rows(emoji: list[Emoji]) -> list[list[str]]:
+    """The manifest rows ``file,vendor,category,emoji`` (header first), sorted by emoji then vendor order."""
+    body = [[f"{vendor}/{e.key}.png", vendor, e.category, e.key]
+            for e in sorted(emoji, key=lambda e: e.key) for vendor in e.icons]
+    return [["file", "vendor", "category", "emoji"], *body]

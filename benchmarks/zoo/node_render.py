@@ -35,8 +35,8 @@ def query(*args: str) -> Any:
     return json.loads(_run(["node", str(SCRIPT), *args], ""))
 
 
-def stream(command: str, jobs: list[dict[str, Any]], *, workers: int,
-           progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+def stream(command: str, jobs: list[dict[str, Any]], *, workers: int, progress: Callable[[int], None] | None = None,
+           skip_crashes: bool = False) -> list[dict[str, Any]]:
     """Answers to ``jobs`` from ``node render.mjs COMMAND``, in job order, using ``workers`` processes.
 
     Args:
@@ -44,12 +44,14 @@ def stream(command: str, jobs: list[dict[str, Any]], *, workers: int,
         jobs: JSON-serialisable job objects.
         workers: node processes run at once (each gets one contiguous shard).
         progress: called with the number of jobs answered so far, after each answer.
+        skip_crashes: a job that kills node (resvg panics on a few SVGs) is answered
+            ``{"error": ...}`` and a new process takes the rest of the shard; otherwise RenderError.
     """
     size = max(1, -(-len(jobs) // max(1, workers)))
     shards = [jobs[i:i + size] for i in range(0, len(jobs), size)]
     counter = _Counter(progress)
     with ThreadPoolExecutor(max_workers=len(shards) or 1) as pool:
-        answers = list(pool.map(lambda shard: _run_shard(command, shard, counter), shards))
+        answers = list(pool.map(lambda shard: _run_shard(command, shard, counter, skip_crashes), shards))
     return [a for shard in answers for a in shard]
 
 
@@ -64,23 +66,37 @@ class _Counter:
                 self.callback(self.done)
 
 
-def _run_shard(command: str, shard: list[dict[str, Any]], counter: _Counter) -> list[dict[str, Any]]:
+def _run_shard(command: str, shard: list[dict[str, Any]], counter: _Counter,
+               skip_crashes: bool) -> list[dict[str, Any]]:
+    answers: list[dict[str, Any]] = []
+    crashes_in_a_row = 0
+    while len(answers) < len(shard):
+        done, error = _run_process(command, shard[len(answers):], counter)
+        answers += done
+        crashes_in_a_row = 0 if done else crashes_in_a_row + 1
+        if len(answers) < len(shard):
+            if not skip_crashes or crashes_in_a_row >= 3:
+                raise RenderError(f"node render.mjs {command} stopped after {len(answers)} of {len(shard)} jobs. "
+                                  f"Job: {json.dumps(shard[len(answers)])}. Received: {error}")
+            answers.append({"error": error.splitlines()[0] if error else "node stopped"})
+            counter.tick()
+    return answers
+
+
+def _run_process(command: str, jobs: list[dict[str, Any]], counter: _Counter) -> tuple[list[dict[str, Any]], str]:
+    """The answers one node process gave before it finished or died, and the end of its error output."""
     # Jobs and errors go through files, so neither pipe can fill up while answers are read.
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as jobs, tempfile.TemporaryFile("w+") as errors:
-        jobs.writelines(json.dumps(job) + "\n" for job in shard)
-        jobs.seek(0)
-        with subprocess.Popen(["node", str(SCRIPT), command], cwd=ZOO, stdin=jobs, stdout=subprocess.PIPE,
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as stdin, tempfile.TemporaryFile("w+") as errors:
+        stdin.writelines(json.dumps(job) + "\n" for job in jobs)
+        stdin.seek(0)
+        with subprocess.Popen(["node", str(SCRIPT), command], cwd=ZOO, stdin=stdin, stdout=subprocess.PIPE,
                               stderr=errors, text=True) as proc:
             answers = []
             for line in proc.stdout:
                 answers.append(json.loads(line))
                 counter.tick()
         errors.seek(0)
-        error = errors.read()
-    if proc.returncode or len(answers) != len(shard):
-        raise RenderError(f"node render.mjs {command} stopped after {len(answers)} of {len(shard)} jobs "
-                          f"(exit code {proc.returncode}). Received: {error.strip()[-2000:]}")
-    return answers
+        return answers, errors.read().strip()[-2000:]
 
 
 def _run(cmd: list[str], stdin: str) -> str:
