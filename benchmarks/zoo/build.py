@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import builders
 import node_render
@@ -50,7 +50,7 @@ def build(out: Path, sets: list[str], *, n: int, size: int, seed: int, workers: 
             "seconds": round(time.perf_counter() - start, 1)}
 
 
-def _progress(name: str, total: int):
+def _progress(name: str, total: int) -> Callable[[int], None]:
     """A callback printing ``name: done/total`` at every tenth of the set."""
     step = max(1, total // 10)
 
