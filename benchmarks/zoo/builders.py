@@ -2,7 +2,7 @@
 
 An entry holds: name, folder, args (the toonlab label options its commands need), tasks
 (``{task: class count}``), classes (``{task: class names}``), images, visibility (a
-``file,task...`` 0/1 table or None), hidden (toonlab's ``file,attribute`` table or None), source.
+``file,task...`` 0/1 table or None), hidden (toonlab's ``file,attribute`` table, the built-in set's, or None), source.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ Progress = Callable[[int], None]
 
 def build_dicebear(style: str, folder: Path, *, n: int, size: int, seed: int, workers: int,
                    progress: Progress) -> dict[str, Any]:
-    """``n`` avatars of one DiceBear style in CartoonSet layout, with visibility.csv and hidden.csv."""
+    """``n`` avatars of one DiceBear style in CartoonSet layout, with visibility.csv."""
     schema = node_render.query("schema", style)[style]
     options = avatars.style_options(schema["properties"])
     images = _sample_avatars(style, options, n, random.Random(f"{seed}:dicebear-{style}"))
@@ -42,10 +42,10 @@ def build_dicebear(style: str, folder: Path, *, n: int, size: int, seed: int, wo
     for rel, _, _, labels in images:
         (folder / rel).with_suffix(".csv").write_text(avatars.sidecar(options, labels), encoding="utf-8")
     visible = {rel: answer["visible"] for (rel, *_), answer in zip(images, answers)}
-    _write_tables(folder, [o.task for o in tasks], visible)
+    _write_visibility(folder, [o.task for o in tasks], visible)
     packages = [f"@dicebear/{style}", "@dicebear/core", "@resvg/resvg-js"]
     return _entry(folder, [], {o.task: list(o.values) for o in tasks}, n, visibility="visibility.csv",
-                  hidden="hidden.csv", source={"packages": _versions(packages), "meta": schema["meta"],
+                  source={"packages": _versions(packages), "meta": schema["meta"],
                                                 "drawn": _drawn_share(visible)})
 
 
@@ -62,17 +62,13 @@ def _sample_avatars(style: str, options: list[avatars.Option], n: int,
     return images
 
 
-def _write_tables(folder: Path, tasks: list[str], visible: dict[str, dict[str, int]]) -> None:
-    """visibility.csv (file plus one 0/1 column per task) and toonlab's hidden.csv (file,attribute)."""
-    table, hidden = io.StringIO(), io.StringIO()
-    table_rows, hidden_rows = csv.writer(table, lineterminator="\n"), csv.writer(hidden, lineterminator="\n")
-    table_rows.writerow(["file", *tasks])
-    hidden_rows.writerow(["file", "attribute"])
-    for rel in sorted(visible):
-        table_rows.writerow([rel, *(visible[rel][t] for t in tasks)])
-        hidden_rows.writerows([rel, t] for t in tasks if not visible[rel][t])
+def _write_visibility(folder: Path, tasks: list[str], visible: dict[str, dict[str, int]]) -> None:
+    """visibility.csv: file plus one 0/1 column per task (toonlab reads it beside the labels)."""
+    table = io.StringIO()
+    rows = csv.writer(table, lineterminator="\n")
+    rows.writerow(["file", *tasks])
+    rows.writerows([rel, *(visible[rel][t] for t in tasks)] for rel in sorted(visible))
     (folder / "visibility.csv").write_text(table.getvalue(), encoding="utf-8")
-    (folder / "hidden.csv").write_text(hidden.getvalue(), encoding="utf-8")
 
 
 def _drawn_share(visible: dict[str, dict[str, int]]) -> dict[str, float]:
