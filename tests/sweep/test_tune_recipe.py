@@ -28,7 +28,7 @@ def test_the_shipped_recipe_is_a_valid_space_over_existing_config_keys():
     recipe, base, spec = _shipped_spec()
     assert [p.key for p in spec.space] == KNOBS
     assert spec.strategy.kind == "tpe" and spec.strategy.prune == "halving" and spec.metric == "val_acc"
-    assert base.train.optimizer == "adamw" and base.train.schedule == "cosine"  # the recipe's config layer
+    assert base.train.optimizer == "adamw" and base.train.schedule == "onecycle"  # the recipe's config layer
     assert spec.base.data.subset == recipe.subset and spec.base.train.epochs == recipe.epochs
     for p in spec.space:  # every value (range ends included) applies to a config without error
         values = [p.low, p.high] if p.is_range else p.values
@@ -40,8 +40,12 @@ def test_the_shipped_recipe_is_a_valid_space_over_existing_config_keys():
     start = start_point(recipe, spec)
     assert set(start) == set(KNOBS)
     cfg = apply_point(spec, start)
-    assert cfg.data.image_size == 64 and cfg.model.widths == [32, 64, 128, 256] and cfg.train.lr == 0.002
+    assert cfg.data.image_size == 64 and cfg.model.widths == [32, 64, 128, 256] and cfg.train.lr == 0.004
     assert to_dict(cfg)["augment"] == to_dict(ExperimentConfig())["augment"]  # "none" is the default augmentation
+    defaults = to_dict(ExperimentConfig())
+    for key in set(KNOBS) - {"augment"}:  # the first trial is the built-in defaults, the setting tune has to beat
+        section, _, name = key.partition(".")
+        assert start[key] == defaults[section][name], key
 
 
 def test_augmentation_strength_is_one_knob_over_several_keys():
