@@ -61,7 +61,8 @@ def metrics_section(folder: ReportFolder) -> Raw | None:
 
 def _advice(advice: Any) -> Raw | None:
     """The per-task advice lines as a short list (id ``advice``), or None when no task got one."""
-    lines = [a["message"] for a in (advice if isinstance(advice, list) else []) if isinstance(a, dict) and isinstance(a.get("message"), str)]
+    entries = advice if isinstance(advice, list) else []
+    lines = [a["message"] for a in entries if isinstance(a, dict) and isinstance(a.get("message"), str)]
     if not lines:
         return None
     items = Raw("".join(tag("li", line) for line in lines))
