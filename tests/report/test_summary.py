@@ -3,6 +3,7 @@
 import json
 
 from toonlab.report.files import ReportFolder
+from toonlab.report.html import esc
 from toonlab.report.summary import (
     command_section,
     config_section,
@@ -68,3 +69,19 @@ def test_sections_are_left_out_without_their_files(trained_run):
     assert command_section(folder) is None and metrics_section(folder) is None
     assert config_section(folder) is not None
     assert data_section(folder) is None
+
+
+def test_metrics_section_lists_the_runs_advice_escaped(trained_run):
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    assert metrics["advice"]  # one epoch on 28 images: no task is fitted yet
+    html = metrics_section(ReportFolder.open(trained_run))
+    assert "<h3>Advice</h3>" in html and html.index("<h3>Advice</h3>") > html.index("<table>")
+    for a in metrics["advice"]:
+        assert f"<li>{esc(a['message'])}</li>" in html
+    metrics["advice"] = [{"task": "color", "kind": "baseline", "message": "color <b>stays</b> near its baseline"}]
+    (trained_run / "metrics.json").write_text(json.dumps(metrics))
+    html = metrics_section(ReportFolder.open(trained_run))
+    assert '<ul id="advice"><li>color &lt;b&gt;stays&lt;/b&gt; near its baseline</li></ul>' in html
+    metrics["advice"] = []
+    (trained_run / "metrics.json").write_text(json.dumps(metrics))
+    assert "Advice" not in metrics_section(ReportFolder.open(trained_run))

@@ -27,6 +27,9 @@ def aggregate(members: dict[str, dict[str, Any]], *, kind: str, extra: dict[str,
         members: ``{member folder name: its metrics.json}``, in order.
         kind: ``"folds"`` or ``"repeats"``.
         extra: more top-level keys (command, seed).
+
+    The summary's ``advice`` is the first member's (see :mod:`toonlab.evaluate.advice`), each entry
+    marked with its ``member``: one member's curves speak for the recipe.
     """
     first = next(iter(members.values()))
     tasks: dict[str, dict[str, Any]] = {}
@@ -39,7 +42,9 @@ def aggregate(members: dict[str, dict[str, Any]], *, kind: str, extra: dict[str,
             if len(values) == len(members):
                 entry[key] = mean_std(values)
         tasks[name] = entry
-    return {"kind": kind, "members": members, "tasks": tasks,
+    first_name = next(iter(members))  # advice comes from the first member only, marked with its name
+    advice = [{**a, "member": first_name} for a in first.get("advice", [])]
+    return {"kind": kind, "members": members, "tasks": tasks, "advice": advice,
             "mean_accuracy": mean_std([m["mean_accuracy"] for m in members.values()]), **(extra or {})}
 
 

@@ -22,6 +22,7 @@ from toonlab.data.batches import Batches
 from toonlab.data.dataset import PreparedData, duplicate_report, prepare_data
 from toonlab.data.splits import SplitMismatch
 from toonlab.errors import ToonlabError
+from toonlab.evaluate.advice import advise_run
 from toonlab.evaluate.aggregate import aggregate
 from toonlab.evaluate.artifacts import write_task_files
 from toonlab.evaluate.metrics import mean_accuracy, regression_metrics, task_metrics
@@ -102,8 +103,9 @@ def evaluate_prepared(
     run: Path, data: PreparedData, runtime: Runtime, *, split: str = "test", extra: dict[str, Any] | None = None,
     options: EvalConfig | None = None,
 ) -> dict[str, Any]:
-    """Predict ``split`` with each best checkpoint; write metrics.json, predictions.csv and the per-task
-    files under RUN/eval/ (confusion matrices, mistakes, plots); return the metrics."""
+    """Predict ``split`` with each best checkpoint; write metrics.json (with per-task ``advice``, see
+    :mod:`toonlab.evaluate.advice`), predictions.csv and the per-task files under RUN/eval/ (confusion
+    matrices, mistakes, plots); return the metrics."""
     options = options or EvalConfig()
     rows = data.splits[split]
     files = [data.rel_paths[r] for r in rows]
@@ -121,6 +123,7 @@ def evaluate_prepared(
                                                     top=options.mistakes, plots=options.plots))
             columns[name] = (spec, y, outputs[name])
     metrics = _summary(data, runtime, split, tasks_out, extra or {})
+    metrics["advice"] = [a.as_dict() for a in advise_run(run, metrics["tasks"])]
     (run / METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     _write_predictions(run / PREDICTIONS_FILE, files, columns)
     return metrics

@@ -46,7 +46,8 @@ def data_section(folder: ReportFolder) -> Raw | None:
 
 
 def metrics_section(folder: ReportFolder) -> Raw | None:
-    """id ``metrics``: per task accuracy, macro-F1, accuracy where drawn and baselines; MAE/RMSE/MAPE."""
+    """id ``metrics``: per task accuracy, macro-F1, accuracy where drawn and baselines; MAE/RMSE/MAPE;
+    then the advice lines (metrics.json ``advice``)."""
     tasks = folder.metrics.get("tasks")
     if not isinstance(tasks, dict) or not tasks:
         return None
@@ -54,7 +55,18 @@ def metrics_section(folder: ReportFolder) -> Raw | None:
     return section("metrics", "Test metrics", para(f"Per task, {where}. The baseline always predicts the most "
                                                    "frequent training class (regression: the training mean).",
                                                    cls="note"),
-                   _classification_table(tasks, folder.metrics.get("mean_accuracy")), _regression_table(tasks))
+                   _classification_table(tasks, folder.metrics.get("mean_accuracy")), _regression_table(tasks),
+                   _advice(folder.metrics.get("advice")))
+
+
+def _advice(advice: Any) -> Raw | None:
+    """The per-task advice lines as a short list (id ``advice``), or None when no task got one."""
+    entries = advice if isinstance(advice, list) else []
+    lines = [a["message"] for a in entries if isinstance(a, dict) and isinstance(a.get("message"), str)]
+    if not lines:
+        return None
+    items = Raw("".join(tag("li", line) for line in lines))
+    return join([tag("h3", "Advice"), tag("ul", items, id="advice")])
 
 
 def _images(m: dict[str, Any]) -> Raw | None:
