@@ -36,7 +36,8 @@ def x():
 
 def tiny_cnn(**cfg):
     torch.manual_seed(0)
-    return create_model(ModelConfig(widths=[4, 8], head_width=8, **cfg), TASKS, image_size=16).eval()
+    options = {"widths": [4, 8], "convs_per_stage": 1, "head_width": 8, **cfg}  # stages[i][0]: each stage's conv
+    return create_model(ModelConfig(**options), TASKS, image_size=16).eval()
 
 
 @pytest.fixture(scope="module")

@@ -29,9 +29,10 @@ TASKS = {"a": TaskSpec("a", classes=("x", "y"))}
 
 def ignet_cfg(**kw) -> ModelConfig:
     """Seed 004's two-layer net (configs/ignet.yaml style): one conv, one head, identity, biases not learned."""
-    base = {"widths": [4], "kernel_size": 3, "padding": "valid", "norm": "none", "activation": "identity",
-            "pool": "none", "global_pool": "flatten", "head_depth": 0, "head_dropout": 0.0, "bias": False,
-            "init": "uniform", "init_weight_range": [1.0, 0.05], "init_bias_range": 0.0, "freezeconnect": 0.1}
+    base = {"widths": [4], "convs_per_stage": 1, "kernel_size": 3, "padding": "valid", "norm": "none",
+            "activation": "identity", "pool": "none", "global_pool": "flatten", "head_depth": 0, "head_dropout": 0.0,
+            "bias": False, "init": "uniform", "init_weight_range": [1.0, 0.05], "init_bias_range": 0.0,
+            "freezeconnect": 0.1}
     return ModelConfig(**(base | kw))
 
 
@@ -56,7 +57,8 @@ def test_tiny_second_layer_weights_make_the_first_layer_vanish():
 
 def test_rows_for_every_conv_and_linear_each_head_included():
     tasks = {"a": TaskSpec("a", classes=("x", "y")), "b": TaskSpec("b", classes=("p", "q", "r"))}
-    net = create_model(ModelConfig(widths=[4, 8], head_depth=1, head_width=8), tasks, image_size=16)
+    cfg = ModelConfig(widths=[4, 8], convs_per_stage=1, head_depth=1, head_width=8)
+    net = create_model(cfg, tasks, image_size=16)
     y = torch.stack([torch.randint(0, 2, (8,)), torch.randint(0, 3, (8,))], 1).float()
     rows = diagnose(net, torch.randn(8, 3, 16, 16), y, tasks)
     expected = [n for n, m in net.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))]

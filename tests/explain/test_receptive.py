@@ -38,7 +38,7 @@ def test_stride_two_conv_doubles_the_jump():
 
 @pytest.mark.parametrize("padding, sizes, starts", [("valid", [30, 28], [0, 0]), ("same", [32, 32], [-1, -2])])
 def test_valid_and_same_padding_change_size_and_start_not_rf(padding, sizes, starts):
-    cfg = ModelConfig(widths=[4, 8], kernel_size=3, padding=padding, pool="none", norm="none")
+    cfg = ModelConfig(widths=[4, 8], convs_per_stage=1, kernel_size=3, padding=padding, pool="none", norm="none")
     convs = [r for r in receptive_fields(cfg, 32) if r["type"] == "Conv2d"]
     assert [r["size"] for r in convs] == sizes
     assert [r["start"] for r in convs] == starts
@@ -46,8 +46,8 @@ def test_valid_and_same_padding_change_size_and_start_not_rf(padding, sizes, sta
 
 
 def test_stride_one_pool_keeps_size_and_grows_rf():
-    cfg = ModelConfig(widths=[4], kernel_size=3, padding="same", pool="max", pool_size=3, pool_stride=1, norm="none",
-                      global_pool="flatten")
+    cfg = ModelConfig(widths=[4], convs_per_stage=1, kernel_size=3, padding="same", pool="max", pool_size=3,
+                      pool_stride=1, norm="none", global_pool="flatten")
     rows = receptive_fields(cfg, 16)
     assert _cols(rows, "type", "size", "jump", "rf") == [("Conv2d", 16, 1, 3), ("SamePool2d", 16, 1, 5)]
 
@@ -66,7 +66,8 @@ def test_global_pool_covers_the_last_map():
 
 CONFIGS = [
     ModelConfig(),
-    ModelConfig(widths=[4, 8], stride=[2, 2], padding="valid", pool="avg", pool_size=3, pool_stride=2),
+    ModelConfig(widths=[4, 8], convs_per_stage=1, stride=[2, 2], padding="valid", pool="avg", pool_size=3,
+                pool_stride=2),
     ModelConfig(widths=[4, 8], kernel_size=5, convs_per_stage=2, pool="max", pool_size=2, pool_stride=1),
     ModelConfig(widths=[4, 4], padding=2, kernel_size=3, pool="max", pool_size=3),
 ]

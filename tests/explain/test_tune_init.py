@@ -10,9 +10,9 @@ from toonlab.explain.tune_init import format_tune, tune_init, tune_run, write_ra
 
 
 def ignet_cfg(**kw) -> ModelConfig:
-    base = {"widths": [4], "kernel_size": 3, "padding": "valid", "norm": "none", "activation": "identity",
-            "pool": "none", "global_pool": "flatten", "head_depth": 0, "head_dropout": 0.0, "bias": False,
-            "init": "uniform", "init_weight_range": [1.0, 1e-5], "init_bias_range": 0.0}
+    base = {"widths": [4], "convs_per_stage": 1, "kernel_size": 3, "padding": "valid", "norm": "none",
+            "activation": "identity", "pool": "none", "global_pool": "flatten", "head_depth": 0, "head_dropout": 0.0,
+            "bias": False, "init": "uniform", "init_weight_range": [1.0, 1e-5], "init_bias_range": 0.0}
     return ModelConfig(**(base | kw))
 
 

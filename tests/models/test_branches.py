@@ -22,7 +22,8 @@ TASKS = {
 
 def build(tasks=TASKS, **overrides) -> nn.Module:
     torch.manual_seed(0)
-    cfg = ModelConfig(widths=[8, 16, 32], head_width=16, **{"branch_stages": 2, "branch_width": 0.5, **overrides})
+    options = {"convs_per_stage": 1, "branch_stages": 2, "branch_width": 0.5, **overrides}  # one conv a stage: convs()
+    cfg = ModelConfig(widths=[8, 16, 32], head_width=16, **options)
     return create_model(cfg, tasks, image_size=32)
 
 
@@ -128,7 +129,8 @@ def test_bad_branch_options_are_named(overrides, message):
 
 def test_a_branched_run_trains_and_reloads_through_the_cli(tmp_path):
     data = make_toy_cartoonset(tmp_path / "toons", n=40)
-    options = ["--model.branch_stages=1", "--model.widths=[8,8]", "--model.branch_width=0.5", "--train.shared_lr=3"]
+    options = ["--model.branch_stages=1", "--model.widths=[8,8]", "--model.branch_width=0.5", "--train.shared_lr=3",
+               "--train.lr=2e-3", "--train.schedule=none", "--train.weight_decay=0"]  # constant rates, one group each
     tiny = [word for word in TINY_TRAIN if not word.startswith("--model.widths")]
     assert main(["train", str(data), "-o", str(tmp_path / "run"), *options, *tiny]) == 0
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())

@@ -12,7 +12,8 @@ TASKS = {"hair": TaskSpec("hair", classes=tuple(map(str, range(5)))), "glasses":
 
 
 def build(name="cnn", **overrides):
-    cfg = ModelConfig(name=name, **{"widths": [8, 16], "head_width": 32, "mlp_hidden": [64], **overrides})
+    base = {"widths": [8, 16], "convs_per_stage": 1, "head_width": 32, "mlp_hidden": [64]}  # cnn: one conv a stage
+    cfg = ModelConfig(name=name, **{**base, **overrides})
     return create_model(cfg, TASKS, image_size=16)
 
 

@@ -9,7 +9,7 @@ from toonlab.models import MODELS, OWN_MODELS, create_model, list_models
 from toonlab.models.blocks import BipolarSigmoid, SamePool2d
 
 TASKS = {"hair": TaskSpec("hair", classes=tuple(map(str, range(5)))), "glasses": TaskSpec("glasses", classes=("a", "b"))}
-TINY = dict(widths=[4, 8], head_width=8, mlp_hidden=[16])
+TINY = dict(widths=[4, 8], convs_per_stage=1, head_width=8, mlp_hidden=[16])  # stage layouts below: one conv
 
 
 def build(name="cnn", size=16, **overrides):
@@ -66,7 +66,7 @@ def test_config_knobs_build_and_run_forward_backward(name, overrides):
 
 
 def test_depth_and_width_follow_config():
-    model = create_model(ModelConfig(widths=[4, 8, 12]), TASKS, image_size=32)
+    model = create_model(ModelConfig(widths=[4, 8, 12], convs_per_stage=1), TASKS, image_size=32)
     convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
     assert [c.out_channels for c in convs] == [4, 8, 12]
 

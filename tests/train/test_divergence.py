@@ -15,7 +15,8 @@ from toonlab.train.divergence import DivergenceError, NonFiniteError, check_grad
 from toonlab.train.run import train
 
 SMALL = ["data.image_size=24", "model.widths=[8,16]", "model.head_width=32", "train.batch_size=16",
-         "train.progress=false", "train.precision=fp32", "data.workers=1"]
+         "train.progress=false", "train.precision=fp32", "data.workers=1",
+         "train.schedule=none", "train.weight_decay=0"]  # a constant rate in one param group: the rates checked below
 HUGE_SGD = ["train.optimizer=sgd", "train.lr=1.0e+12"]  # 42 training images: 3 steps per epoch
 
 

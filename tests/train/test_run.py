@@ -32,15 +32,27 @@ def test_shared_run_writes_the_run_folder_and_learns(toy_data, tmp_path):
 
 
 def test_resume_reaches_the_same_weights_as_an_uninterrupted_run(toy_data, tmp_path):
-    train(_cfg(toy_data, "train.epochs=4", "train.patience=0"), tmp_path / "full")
-    train(_cfg(toy_data, "train.epochs=2", "train.patience=0"), tmp_path / "part")
-    train(_cfg(toy_data, "train.epochs=4", "train.patience=0"), tmp_path / "part", resume=True)
+    constant = "train.schedule=none"  # a rate that does not depend on the total epochs (2 first, then 4)
+    train(_cfg(toy_data, "train.epochs=4", "train.patience=0", constant), tmp_path / "full")
+    train(_cfg(toy_data, "train.epochs=2", "train.patience=0", constant), tmp_path / "part")
+    train(_cfg(toy_data, "train.epochs=4", "train.patience=0", constant), tmp_path / "part", resume=True)
     full = load_checkpoint(tmp_path / "full/checkpoints/last.pt")
     part = load_checkpoint(tmp_path / "part/checkpoints/last.pt")
     assert full["epoch"] == part["epoch"] == 4
     for key, value in full["model"].items():
         assert torch.equal(value, part["model"][key]), key
     assert (tmp_path / "part/history.csv").read_text().count("\n") == 5  # header + 4 epochs
+
+
+@pytest.mark.parametrize("schedule", ["onecycle", "cosine"])
+def test_resuming_an_annealing_schedule_past_its_epochs_is_refused_before_training(toy_data, tmp_path, schedule):
+    run = tmp_path / "run"
+    train(_cfg(toy_data, "train.epochs=1", f"train.schedule={schedule}"), run)
+    before = (run / "checkpoints/last.pt").read_bytes()
+    with pytest.raises(ToonlabError, match=rf"{schedule}.*over the 1 epochs.*--epochs 1.*Received: train.epochs=2"):
+        train(_cfg(toy_data, "train.epochs=2", f"train.schedule={schedule}"), run, resume=True)
+    assert (run / "checkpoints/last.pt").read_bytes() == before and (run / "history.csv").read_text().count("\n") == 2
+    train(_cfg(toy_data, "train.epochs=1", f"train.schedule={schedule}"), run, resume=True)  # its own epochs: fine
 
 
 def test_separate_mode_trains_one_network_per_task(toy_data, tmp_path):

@@ -72,7 +72,8 @@ def _cfg(data, *extra):
 
 
 def test_a_balanced_run_logs_its_weights_and_resumes_with_them(toy_data, tmp_path):
-    options = ["train.task_balance=loss", "train.balance_power=2", "train.loss_weights={size: 2}"]
+    options = ["train.task_balance=loss", "train.balance_power=2", "train.loss_weights={size: 2}",
+               "train.schedule=none"]  # a constant rate: the resumed run goes from 1 to 3 epochs
     train(_cfg(toy_data, "train.epochs=3", *options), tmp_path / "full")
     rows = list(csv.DictReader(open(tmp_path / "full" / "history.csv")))
     first, last = rows[0], rows[-1]

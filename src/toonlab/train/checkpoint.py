@@ -9,7 +9,7 @@ Keys:
     step: steps of epoch ``epoch + 1`` already done (0 for the end-of-epoch checkpoints; a
         ``train.checkpoint_every`` one resumes by skipping that many batches of the epoch's order).
     meter: that partial epoch's running loss/accuracy sums (None when ``step`` is 0).
-    best: the best monitored value so far (val loss).
+    best: the best value so far of the monitored metric (train.monitor).
     callbacks: ``{callback name: state}`` (early stopping counters, ...).
     rng: ``{"torch": ByteTensor, "cuda": [ByteTensor, ...] (when CUDA is in use)}`` so dropout masks
         continue as in an uninterrupted run.

@@ -16,10 +16,11 @@ from toonlab.errors import ToonlabError
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 SCHEDULES = ("none", "step", "exponential", "cosine", "onecycle")
+ANNEALING = ("cosine", "onecycle")  # schedules shaped by train.epochs: they end at the last planned step
 
 
 def build_optimizer(params: Iterable, cfg: TrainConfig) -> torch.optim.Optimizer:
-    """Adam (default), AdamW, SGD (momentum, optional Nesterov) or RMSProp at ``cfg.lr``, with weight decay.
+    """AdamW (default), Adam, SGD (momentum, optional Nesterov) or RMSProp at ``cfg.lr``, with weight decay.
 
     ``params`` are parameters or param groups. With weight decay, biases and normalisation weights (every
     parameter of one dimension) go to groups of their own without it, unless ``cfg.decay_bias_norm``.
@@ -95,6 +96,21 @@ def build_scheduler(
         peaks = [group.get("initial_lr", group["lr"]) for group in optimizer.param_groups]  # each group's own rate
         return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=peaks, total_steps=total, pct_start=0.2)
     raise ToonlabError(f"train.schedule must be one of {', '.join(SCHEDULES)}. Received: {kind!r}")
+
+
+def check_resumed_schedule(cfg: TrainConfig, saved: dict, where: str) -> None:
+    """Refuse to resume an annealing schedule for more epochs than it was built for.
+
+    ``saved`` is the checkpoint's ``train`` config: its ``epochs`` are the ones its schedule spans.
+    One-cycle has no step after its last (PyTorch raises mid-epoch) and cosine would climb back up.
+    """
+    before = int(saved.get("epochs") or 0)
+    if cfg.schedule in ANNEALING and saved.get("schedule") == cfg.schedule and cfg.epochs > before > 0:
+        raise ToonlabError(
+            f"Cannot resume {where} for {cfg.epochs} epochs: its train.schedule={cfg.schedule!r} anneals the "
+            f"learning rate to ~0 over the {before} epochs it was started with and has no steps after them. "
+            f"Finish it with --epochs {before} (or without --epochs), or start a new run with the epochs you "
+            f"want. Received: train.epochs={cfg.epochs}")
 
 
 class _StepDecay:

@@ -53,7 +53,7 @@ from toonlab.train.feature_cache import can_cache, feature_batches
 from toonlab.train.epochs import EpochPlan, measure_epoch, plan_epochs
 from toonlab.train.loop import Fit, FitOptions, fit, train_step
 from toonlab.train.losses import check_undrawn, training_labels
-from toonlab.train.optim import build_optimizer, build_scheduler
+from toonlab.train.optim import build_optimizer, build_scheduler, check_resumed_schedule
 
 log = logging.getLogger(__name__)
 MODES = ("shared", "separate")
@@ -155,6 +155,8 @@ def train_network(
     plan = _epoch_plan(cfg, model, tasks, (train_b, val_b), runtime, seconds, options, checkpoint,
                        n_train=len(data.splits["train"]))
     cfg = replace(cfg, train=replace(cfg.train, epochs=plan.epochs))  # this network's epochs, in its checkpoints
+    if checkpoint is not None and not checkpoint.get("stopped"):
+        check_resumed_schedule(cfg.train, checkpoint["config"]["train"], str(folder))
     optimizer = build_optimizer(_groups(cfg, model), cfg.train)
     scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch=len(train_b))
     train_labels = labels[data.splits["train"]]
