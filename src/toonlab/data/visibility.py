@@ -19,15 +19,14 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import logging
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from toonlab.data.samples import LabelSet, Sample
+from toonlab.data.tables import Row, read_table
 from toonlab.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -38,7 +37,6 @@ LONG_HEADER = ["file", "attribute"]
 NONE = "none"
 VALUES = {"1": False, "0": True}  # cell -> not drawn?
 
-Row = tuple[int, list[str]]  # (line number, stripped fields)
 
 
 @dataclass
@@ -95,7 +93,8 @@ def read_visibility(path: Path, *, root: Path | None = None, file_column: str = 
         DataError: naming the file, line and column: no file column, a value other than 0/1, a row
             with the wrong number of fields or no file name, a second row for the same image.
     """
-    header, rows = _read_rows(path)
+    header, rows = read_table(path, what="Visibility file", needs="a header 'file,<task>,...' and one row per "
+                              "image with 1 (drawn) or 0 (not drawn) per task")
     if header == LONG_HEADER:
         return _read_long(path, rows, root)
     column = "file" if "file" in header else file_column
@@ -227,29 +226,6 @@ def _cell(path: Path, number: int, column: str, value: str) -> bool:
         raise DataError(f"Visibility file {str(path)!r} line {number}, column {column!r}: expected 1 (drawn) or 0 "
                         f"(not drawn). Received: {value!r}")
     return VALUES[value]
-
-
-def _read_rows(path: Path) -> tuple[list[str], list[Row]]:
-    """The header and the non-blank rows of a CSV/TSV file (tab if the header has one, else comma, else ';')."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataError(f"Visibility file {str(path)!r} cannot be read ({e}). Save it as UTF-8 text (CSV or TSV)."
-                        ) from None
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = "\t" if "\t" in first else "," if "," in first or ";" not in first else ";"
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = [(reader.line_num, [f.strip() for f in row]) for row in reader if any(f.strip() for f in row)]
-    if not rows:
-        raise DataError(f"Visibility file {str(path)!r} is empty. It needs a header 'file,<task>,...' and one row "
-                        f"per image with 1 (drawn) or 0 (not drawn) per task.")
-    header = rows[0][1]
-    bad = [h for h in header if not h or header.count(h) > 1]
-    if bad:
-        raise DataError(f"The header of visibility file {str(path)!r} needs distinct, non-empty column names. "
-                        f"Rename the column(s) {', '.join(repr(b) for b in dict.fromkeys(bad))}. "
-                        f"Received: {delimiter.join(header)!r}")
-    return header, rows[1:]
 
 
 def _relative(root: Path | None, value: str) -> str:

@@ -114,8 +114,8 @@ def parse_sweep(raw: Any, *, where: str = "sweep", path: Path | None = None,
         base: the config that ``raw['config']`` applies to when ``raw`` has no ``base`` file
             (default: the built-in defaults); left unchanged.
     """
-    _mapping(raw, where, "the sweep file")
-    _known(raw, TOP_KEYS, where, "top-level key")
+    require_mapping(raw, where, "the sweep file")
+    require_known(raw, TOP_KEYS, where, "top-level key")
     base = _base(raw, where, path.parent if path else Path("."), base)
     metric, direction = _metric(raw, where)
     strategy = _strategy(raw.get("strategy", {}), where)
@@ -168,12 +168,12 @@ def _resolve(amount: float, total: int) -> int:
 
 # --- validation -------------------------------------------------------------------------------
 
-def _mapping(value: Any, where: str, what: str) -> None:
+def require_mapping(value: Any, where: str, what: str) -> None:
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: {what} must be a mapping. Received: {value!r}")
 
 
-def _known(raw: dict, allowed: tuple[str, ...], where: str, what: str) -> None:
+def require_known(raw: dict, allowed: tuple[str, ...], where: str, what: str) -> None:
     for key in raw:
         if key not in allowed:
             raise ConfigError(f"{where}: unknown {what} {key!r}. {valid_hint(str(key), allowed)}")
@@ -189,9 +189,9 @@ def _base(raw: dict, where: str, root: Path, start: ExperimentConfig | None) -> 
         cfg = resolve_config(yaml_path=base)
     cfg = cfg or (copy.deepcopy(start) if start is not None else ExperimentConfig())
     inline = raw.get("config") or {}
-    _mapping(inline, where, "config (sections of overrides, e.g. {train: {epochs: 10}})")
+    require_mapping(inline, where, "config (sections of overrides, e.g. {train: {epochs: 10}})")
     for section, values in inline.items():
-        _mapping(values, where, f"config section {section!r}")
+        require_mapping(values, where, f"config section {section!r}")
         for key, value in values.items():
             set_key(cfg, f"{section}.{key}", value, where, "config")
     return cfg
@@ -215,8 +215,8 @@ def _metric(raw: dict, where: str) -> tuple[str, str]:
 
 
 def _strategy(raw: Any, where: str) -> Strategy:
-    _mapping(raw, where, "strategy")
-    _known(raw, ("kind", "trials", "prune", "rounds"), where, "strategy key")
+    require_mapping(raw, where, "strategy")
+    require_known(raw, ("kind", "trials", "prune", "rounds"), where, "strategy key")
     kind, prune, trials = raw.get("kind", "grid"), raw.get("prune", "none"), raw.get("trials")
     if kind not in KINDS:
         raise ConfigError(f"{where}: unknown strategy.kind {kind!r}. {valid_hint(str(kind), KINDS)}")
@@ -244,8 +244,8 @@ def _rounds(raw: Any, where: str) -> tuple[Round, ...]:
 
 def _round(raw: Any, i: int, where: str) -> Round:
     at = f"strategy.rounds[{i}]"
-    _mapping(raw, where, at)
-    _known(raw, ("subset", "epochs", "keep", "val_fraction"), where, f"{at} key")
+    require_mapping(raw, where, at)
+    require_known(raw, ("subset", "epochs", "keep", "val_fraction"), where, f"{at} key")
     subset, epochs, keep, val = (raw.get(k) for k in ("subset", "epochs", "keep", "val_fraction"))
     if not (is_count(subset) or _fraction(subset)):
         raise ConfigError(f"{where}: {at}.subset expects an image count > 0 or a fraction in (0, 1]. "

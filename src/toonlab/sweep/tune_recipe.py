@@ -26,7 +26,7 @@ from typing import Any
 from toonlab.budget import parse_duration
 from toonlab.config import ConfigError, load_yaml, valid_hint
 from toonlab.sweep.space import is_count
-from toonlab.sweep.spec import METRICS, PRUNERS
+from toonlab.sweep.spec import METRICS, PRUNERS, require_known, require_mapping
 
 RECIPE = "tune.yaml"
 TOP_KEYS = ("metric", "config", "search", "space")
@@ -67,16 +67,16 @@ def load_recipe(path: str | Path | None = None) -> TuneRecipe:
 
 def parse_recipe(raw: Any, *, where: str = "tune recipe") -> TuneRecipe:
     """Validate a recipe given as a mapping."""
-    _mapping(raw, where, "the tune recipe")
-    _known(raw, TOP_KEYS, where, "top-level key")
+    require_mapping(raw, where, "the tune recipe")
+    require_known(raw, TOP_KEYS, where, "top-level key")
     search = raw.get("search") or {}
-    _mapping(search, where, "search")
-    _known(search, SEARCH_KEYS, where, "search key")
+    require_mapping(search, where, "search")
+    require_known(search, SEARCH_KEYS, where, "search key")
     space, config = raw.get("space"), raw.get("config") or {}
-    _mapping(space, where, "space (config keys to search, in the sweep-file syntax)")
-    _mapping(config, where, "config (sections of overrides, e.g. {train: {optimizer: adamw}})")
+    require_mapping(space, where, "space (config keys to search, in the sweep-file syntax)")
+    require_mapping(config, where, "config (sections of overrides, e.g. {train: {optimizer: adamw}})")
     for section, values in config.items():
-        _mapping(values, where, f"config section {section!r}")
+        require_mapping(values, where, f"config section {section!r}")
     recipe = TuneRecipe(space, _metric(raw.get("metric", "auto"), where), config, where=where,
                         **_search(search, where))
     _check_keys(recipe, where)
@@ -105,7 +105,7 @@ def _search(raw: dict, where: str) -> dict[str, Any]:
     only, start = raw.get("multi_task_only") or [], raw.get("start") or {}
     if not isinstance(only, list) or not all(isinstance(k, str) for k in only):
         raise ConfigError(f"{where}: search.multi_task_only expects a list of space keys. Received: {only!r}")
-    _mapping(start, where, "search.start (a point: space key -> value)")
+    require_mapping(start, where, "search.start (a point: space key -> value)")
     return dict(share=share, subset=subset, epochs=epochs, min_trial_s=min_trial, trials=trials, prune=prune,
                 multi_task_only=tuple(only), start=dict(start))
 
@@ -124,14 +124,3 @@ def _check_keys(recipe: TuneRecipe, where: str) -> None:
             if key not in recipe.space:
                 raise ConfigError(f"{where}: {what} names {key!r}, which is not a key of the space. "
                                   f"{valid_hint(str(key), recipe.space)}")
-
-
-def _mapping(value: Any, where: str, what: str) -> None:
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: {what} must be a mapping. Received: {value!r}")
-
-
-def _known(raw: dict, allowed: tuple[str, ...], where: str, what: str) -> None:
-    for key in raw:
-        if key not in allowed:
-            raise ConfigError(f"{where}: unknown {what} {key!r}. {valid_hint(str(key), allowed)}")

@@ -12,9 +12,7 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,9 +21,9 @@ from toonlab.data.encode import Record, encode_records
 from toonlab.data.samples import LabelSet, Skipped
 from toonlab.data.sources.base import (IMAGE_SUFFIXES, SOURCES, SourceOptions, check_regression, find_files,
                                        is_image_name, select_tasks)
+from toonlab.data.tables import Row, read_table
 from toonlab.errors import DataError
 
-Row = tuple[int, list[str]]  # (line number, stripped fields)
 
 
 @SOURCES.register("manifest")
@@ -73,29 +71,6 @@ def manifest_path(root: Path, labels: str) -> Path:
         raise DataError(f"Labels file {str(path)!r} (--labels, data.labels) does not exist. Pass a CSV/TSV file "
                         f"relative to the data folder {str(root)!r} or an absolute path. Received: {labels!r}")
     return path
-
-
-def read_table(path: Path) -> tuple[list[str], list[Row]]:
-    """The header and the non-blank rows (with line numbers) of a CSV/TSV file; DataError if unusable."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataError(f"Labels file {str(path)!r} cannot be read ({e}). "
-                        f"Save it as UTF-8 text (CSV or TSV).") from None
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = "\t" if "\t" in first else "," if "," in first or ";" not in first else ";"
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = [(reader.line_num, [f.strip() for f in row]) for row in reader if any(f.strip() for f in row)]
-    if not rows:
-        raise DataError(f"Labels file {str(path)!r} is empty. It needs a header row naming the columns "
-                        f"(e.g. 'file,age,sex') and one row per image.")
-    header = rows[0][1]
-    bad = [h for h in header if not h or header.count(h) > 1]
-    if bad:
-        raise DataError(f"The header of {str(path)!r} (line {rows[0][0]}) needs distinct, non-empty column names. "
-                        f"Rename the column(s) {', '.join(repr(b) for b in dict.fromkeys(bad))}. "
-                        f"Received: {delimiter.join(header)!r}")
-    return header, rows[1:]
 
 
 def _missing_column(path: Path, column: str, header: list[str]) -> str:
