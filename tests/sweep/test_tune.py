@@ -63,7 +63,7 @@ def test_the_search_trains_trials_then_the_best_setting_on_all_images(tuned):
     rows = read_csv(out / "results.csv")
     assert len(rows) == 2 and {r["folder"] for r in rows} == {"trials/t000", "trials/t001"}
     first = load_yaml(out / "trials" / "t000" / "config.yaml")  # the recipe's start point: the defaults' values
-    assert first["train"]["lr"] == 0.002 and first["model"]["branch_stages"] == 0 and first["augment"]["rotate"] == 0
+    assert first["train"]["lr"] == 0.004 and first["model"]["branch_stages"] == 0 and first["augment"]["rotate"] == 0
     assert first["data"]["subset"] == 2000 and first["train"]["epochs"] == 2 and first["train"]["monitor"] == "val_acc"
     assert result.run == out / f"final-{rows[0]['folder'].rpartition('/')[2]}" and not result.reused
     for name in ("config.yaml", "metrics.json", "report.html"):
@@ -79,7 +79,7 @@ def test_the_search_trains_trials_then_the_best_setting_on_all_images(tuned):
     assert 0 < result.spent_s and result.budget_s == 60.0
     trial_lines = [line for line in lines if line.startswith("trial t")]
     assert len(trial_lines) == 4 and all(" of 1m left" in line for line in trial_lines)
-    assert "lr=0.002" in trial_lines[0] and "val_acc" in trial_lines[1]
+    assert "lr=0.004" in trial_lines[0] and "val_acc" in trial_lines[1]
 
 
 def test_the_same_command_again_trains_nothing(tuned, toy, recipe):
