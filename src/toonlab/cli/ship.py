@@ -1,6 +1,6 @@
 """The shipping verbs of the command line: ``predict`` (labels for new images) and ``export`` (ONNX).
 
-Each pair is ``*_args(parser)`` and ``verb(args) -> exit code``; :mod:`toonlab.cli` lists them in its
+Each pair is ``*_args(parser)`` and ``verb(args) -> exit code``; :mod:`toonlab.cli.app` lists them in its
 verb table and turns a ``ToonlabError`` into one paragraph and exit code 2.
 """
 

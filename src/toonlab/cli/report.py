@@ -1,6 +1,6 @@
 """The ``report`` verb: ``toonlab report RUN`` writes ``RUN/report.html``.
 
-:mod:`toonlab.cli` lists it in its verb table and turns a ``ToonlabError`` into one paragraph and
+:mod:`toonlab.cli.app` lists it in its verb table and turns a ``ToonlabError`` into one paragraph and
 exit code 2. ``refresh`` is what ``train``, ``eval``, ``explain`` and ``demo`` call at their end.
 """
 

@@ -1,8 +1,8 @@
 """The ``tune`` verb: ``toonlab tune DATA --budget 30m [--out DIR] [label options] [--config FILE]
 [--section.key=value ...] [--storage URL] [--trials N] [--recipe FILE]``.
 
-:mod:`toonlab.cli` lists it in its verb table and hands in its helpers for the label options (so
-this module does not import it back), and turns a ``ToonlabError`` into one paragraph and exit code 2.
+:mod:`toonlab.cli.app` lists it in its verb table and turns a ``ToonlabError`` into one paragraph and
+exit code 2.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from toonlab.cli import options
 
-def tune_args(p: argparse.ArgumentParser, label_args: Callable[[argparse.ArgumentParser], None]) -> None:
+
+def tune_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", nargs="?", help="Data folder (or set data.path in --config).")
     p.add_argument("--budget", required=True, help="Wall-clock budget for the search and the final training together, "
                    "e.g. 30m, 1h30m or seconds. Running the command again with a larger budget searches on.")
@@ -28,11 +29,11 @@ def tune_args(p: argparse.ArgumentParser, label_args: Callable[[argparse.Argumen
                    "OUT/study.db).")
     p.add_argument("--trials", type=int, help="At most N trials (default: until the search's share of the budget "
                    "is spent).")
-    label_args(p)
+    options.source_args(p)
     p.set_defaults(takes_overrides=True)
 
 
-def tune(args: argparse.Namespace, label_options: Callable[[argparse.Namespace], dict[str, object]]) -> int:
+def tune(args: argparse.Namespace) -> int:
     from toonlab.evaluate.table import format_table
     from toonlab.sweep.results import format_table as format_trials
     from toonlab.sweep.tune import tune as run_tune
@@ -41,7 +42,7 @@ def tune(args: argparse.Namespace, label_options: Callable[[argparse.Namespace],
     say = (lambda message: None) if args.quiet else functools.partial(print, flush=True)
     say(f"Tune folder: {out}")
     result = run_tune(args.data, out, budget=args.budget, config=args.config, overrides=args.overrides,
-                      options=label_options(args), recipe=args.recipe, storage=args.storage, trials=args.trials,
+                      options=options.source_options(args), recipe=args.recipe, storage=args.storage, trials=args.trials,
                       progress=not args.quiet and sys.stderr.isatty(), say=say)
     print(f"\nTrials ({result.spec.metric} on the trials' images; test numbers only for the best):")
     print(format_trials(result.rows, result.spec, limit=15))

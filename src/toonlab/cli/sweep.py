@@ -1,6 +1,6 @@
 """The ``sweep`` verb: ``toonlab sweep SWEEP.yaml [DATA] [--out DIR] [--workers N] [--storage URL]``.
 
-:mod:`toonlab.cli` lists it in its verb table and turns a ``ToonlabError`` into one paragraph and
+:mod:`toonlab.cli.app` lists it in its verb table and turns a ``ToonlabError`` into one paragraph and
 exit code 2. Exit code 1 means the sweep stopped with points unfinished (run it again to resume).
 """
 

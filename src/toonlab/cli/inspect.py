@@ -1,12 +1,14 @@
 """The inspection verbs of the command line: ``explain``, ``visualize`` and ``diagnose``.
 
-Each pair is ``*_args(parser)`` and ``verb(args) -> exit code``; :mod:`toonlab.cli` lists them in its
+Each pair is ``*_args(parser)`` and ``verb(args) -> exit code``; :mod:`toonlab.cli.app` lists them in its
 verb table and turns a ``ToonlabError`` into one paragraph and exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
+
+from toonlab.cli.report import refresh
 
 
 # --- explain ---------------------------------------------------------------------------------------
@@ -30,7 +32,6 @@ def explain_args(p: argparse.ArgumentParser) -> None:
 
 
 def explain(args: argparse.Namespace) -> int:
-    from toonlab.cli_report import refresh  # RUN/report.html at the end; a failure is only a warning
     from toonlab.explain.run import explain_run, score_run
 
     tasks = args.task if args.task == "all" else args.task.split(",")
@@ -109,7 +110,6 @@ def _save_in_run(source: str, name: str, text: str) -> None:
     """Keep a verb's table in the run folder (for its report) when ``source`` is a run, and refresh the report."""
     from pathlib import Path
 
-    from toonlab.cli_report import refresh
     from toonlab.runs import CONFIG_FILE
 
     run = Path(source)

