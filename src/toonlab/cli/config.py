@@ -44,7 +44,8 @@ def format_keys(section: str, *, width: int | None = None) -> str:
     lines = [f"{section}: {_doc(cls)}"]
     for f in dataclasses.fields(cls):
         lines.append(f"  {section}.{f.name} ({_type(f)}, default {show(default(f))})")
-        lines += textwrap.wrap(f.metadata.get("help", ""), width, initial_indent=" " * 6, subsequent_indent=" " * 6)
+        lines += textwrap.wrap(f.metadata.get("help", ""), width, initial_indent=" " * 6, subsequent_indent=" " * 6,
+                               break_on_hyphens=False)
     return "\n".join(lines)
 
 
@@ -53,7 +54,8 @@ def format_yaml(section: str, *, width: int = 100) -> str:
     cls = SECTIONS[section]
     lines = [f"{section}:  # {_doc(cls)}"]
     for f in dataclasses.fields(cls):
-        lines += textwrap.wrap(f.metadata.get("help", ""), width, initial_indent="  # ", subsequent_indent="  # ")
+        lines += textwrap.wrap(f.metadata.get("help", ""), width, initial_indent="  # ", subsequent_indent="  # ",
+                               break_on_hyphens=False)
         lines.append(f"  {f.name}: {_yaml_value(default(f))}")
     return "\n".join(lines)
 

@@ -31,14 +31,26 @@ class HelpFormatter(argparse.HelpFormatter):
         if text is argparse.SUPPRESS or not action.option_strings or action.nargs == 0 or said:
             return text
         if action.required:
-            return f"{text} (required)"
+            return _append(text, "required")
         key = getattr(action, "config_key", None)
         if key is not None:
             shown = default_text(key, getattr(action, "config_base", None), getattr(action, "config_means", {}))
-            return f"{text} (default {escape(shown)}; config {key})"
+            return _append(text, f"default {escape(shown)}; config {key}")
         if action.default is None:
             return text
-        return f"{text} (default {escape(show(action.default))})"
+        return _append(text, f"default {escape(show(action.default))}")
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        """Wrap at spaces only, so that --batch-size or task-specific stay whole."""
+        import textwrap
+
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+
+def _append(text: str, note: str) -> str:
+    """``Learning rate.`` + ``default 0.004`` -> ``Learning rate (default 0.004).``"""
+    stop = "." if text.endswith(".") else ""
+    return f"{text.removesuffix('.')} ({note}){stop}"
 
 
 def config_option(group: Any, *flags: str, key: str, base: Base = None, means: dict | None = None,
@@ -60,7 +72,7 @@ def default_text(key: str, base: Base = None, means: dict | None = None) -> str:
     value = config_default(key, base)
     meaning = (means or {}).get(value) if isinstance(value, (int, float, str)) else None
     if not meaning:
-        return show(value)
+        return "none" if value == "" else show(value)
     return meaning if value == "" else f"{show(value)} = {meaning}"
 
 
