@@ -17,20 +17,22 @@ import shutil
 import textwrap
 from typing import Any
 
-import yaml
-
 from toonlab.cli.help import show
-from toonlab.config import SECTIONS
+from toonlab.errors import ToonlabError
 
 
 def config_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("section", nargs="?", choices=list(SECTIONS),
-                   help=f"Only this section: {', '.join(SECTIONS)} (default: every section).")
+    p.add_argument("section", nargs="?", help="Only this section, e.g. train (default: every section).")
     p.add_argument("--yaml", action="store_true", help="Print the defaults as a commented YAML config instead; "
                    "edit it and pass it to --config (e.g. toonlab config --yaml > my.yaml).")
 
 
 def config_verb(args: argparse.Namespace) -> int:
+    from toonlab.config import SECTIONS, valid_hint  # imports yaml: not needed for other verbs or --help
+
+    if args.section and args.section not in SECTIONS:
+        raise ToonlabError(f"There is no config section {args.section!r}; run `toonlab config` for all of them, or "
+                           f"name one. {valid_hint(args.section, SECTIONS)}")
     sections = [args.section] if args.section else list(SECTIONS)
     text = format_yaml if args.yaml else format_keys
     print("\n\n".join(text(section) for section in sections))
@@ -39,6 +41,8 @@ def config_verb(args: argparse.Namespace) -> int:
 
 def format_keys(section: str, *, width: int | None = None) -> str:
     """One section's keys: ``section.key (type, default X)`` and its meaning, indented and wrapped."""
+    from toonlab.config import SECTIONS
+
     width = width or min(shutil.get_terminal_size().columns, 100)
     cls = SECTIONS[section]
     lines = [f"{section}: {_doc(cls)}"]
@@ -51,6 +55,8 @@ def format_keys(section: str, *, width: int | None = None) -> str:
 
 def format_yaml(section: str, *, width: int = 100) -> str:
     """One section as YAML with every key at its default, each under a comment that says what it does."""
+    from toonlab.config import SECTIONS
+
     cls = SECTIONS[section]
     lines = [f"{section}:  # {_doc(cls)}"]
     for f in dataclasses.fields(cls):
@@ -62,6 +68,8 @@ def format_yaml(section: str, *, width: int = 100) -> str:
 
 def _yaml_value(value: Any) -> str:
     """One value as YAML on one line: ``''``, ``[32, 64]``, ``{}``, ``0.004``."""
+    import yaml
+
     text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1_000_000)
     return text.removesuffix("\n...\n").strip()
 
