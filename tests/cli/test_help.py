@@ -82,7 +82,7 @@ def test_a_verb_rejects_an_option_that_does_not_apply(verb, option, capsys, monk
     positional = {"eval": ["run"], "predict": ["run", "image.png"], "compare": ["-o", "out"],
                   "tune": ["--budget", "1m"]}.get(verb, [])
     assert main([verb, *positional, option, "3"]) == 2
-    assert f"Unrecognised argument {option!r}" in capsys.readouterr().err
+    assert f"Unrecognised argument {option!r}: `toonlab {verb}` does not take it" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("verb, options", [

@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args.argv = argv
     try:
-        args.overrides = options.parse_overrides(extra, allowed=getattr(args, "takes_overrides", False))
+        args.overrides = options.parse_overrides(extra, allowed=getattr(args, "takes_overrides", False),
+                                                 verb=args.verb)
         return int(args.func(args) or 0)
     except ToonlabError as e:
         if not isinstance(e, launch.ReportedByRankZero):  # rank 0 of a data-parallel run has said it already

@@ -124,14 +124,15 @@ def source_options(args: argparse.Namespace) -> dict[str, object]:
     return {f"data.{n}": getattr(args, n, None) for n in names}
 
 
-def parse_overrides(extra: list[str], *, allowed: bool) -> list[str]:
+def parse_overrides(extra: list[str], *, allowed: bool, verb: str = "VERB") -> list[str]:
     """Turn leftover ``--section.key=value`` / ``--section.key value`` words into overrides."""
     out, i = [], 0
     while i < len(extra):
         word = extra[i]
         if not (allowed and word.startswith("--") and "." in word.split("=", 1)[0]):
-            raise ToonlabError(f"Unrecognised argument {word!r}. See `toonlab VERB --help`; config keys are "
-                               "given as --section.key=value, e.g. --train.lr=0.001.")
+            keys = " Config keys are given as --section.key=value, e.g. --train.lr=0.001." if allowed else ""
+            raise ToonlabError(f"Unrecognised argument {word!r}: `toonlab {verb}` does not take it; "
+                               f"`toonlab {verb} --help` lists the options it takes.{keys}")
         if "=" not in word:
             if i + 1 >= len(extra):
                 raise ToonlabError(f"{word} needs a value, e.g. {word}=VALUE.")
