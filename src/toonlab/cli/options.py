@@ -15,7 +15,8 @@ from toonlab.errors import ToonlabError
 def source_args(p: argparse.ArgumentParser) -> None:
     """How labels are read (the same options for check, train, eval, demo and in YAML under data:)."""
     g = p.add_argument_group("labels", "How labels are read from DATA (YAML: the data section).")
-    g.add_argument("--source", help="Label source: cartoonset (default), manifest, folders or filename.")
+    g.add_argument("--source", help="Label source: auto (default: detected from DATA's layout and printed), "
+                   "cartoonset, manifest, folders or filename.")
     g.add_argument("--labels", help="source=manifest: the CSV/TSV file with a file column and label columns.")
     g.add_argument("--file-column", help="source=manifest: the column holding image paths (default 'file').")
     g.add_argument("--pattern", help="source=filename: regex with named groups over each path, e.g. "
