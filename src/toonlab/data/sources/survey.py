@@ -15,7 +15,7 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from toonlab.data.masks import MASK_SUFFIX
 from toonlab.data.sources.base import IMAGE_SUFFIXES, find_files, is_image_name
@@ -91,7 +91,7 @@ def survey_folder(root: str | Path, *, file_column: str = "file") -> Survey:
     tables = tuple(r for r in files if _is_table(r, names))
     guess = file_column == "file"
     columns = {t: c for t in tables if (c := find_file_column(root / t, file_column, guess=guess))}
-    suffixes = Counter(PurePosixPath(r).suffix.lower() for r in images)
+    suffixes = Counter(r[r.rfind("."):].lower() for r in images)  # every image name ends in a known suffix
     return Survey(root, len(images), depth[0], dict(sorted(classes.items())), len(images) - depth[0] - depth[1],
                   tuple(sorted(depth)), tuple(sorted({r.split("/", 1)[0] for r in images if "/" in r})), len(pngs),
                   sum(1 for r in pngs if r[:-4] + ".csv" in names), tables, columns,
