@@ -91,12 +91,11 @@ def _choose_source(folder: Path, source: str, options: SourceOptions) -> tuple[s
         layout = detect_layout(folder, options)
         log.info(layout.describe())
         return layout.source, layout.options, layout.describe()
-    if source not in SOURCES:
-        try:
-            SOURCES.get(source)
-        except KeyError as e:
-            raise DataError(f"{e.args[0]} Pass one of them as --source (data.source), or leave it out "
-                            f"(or 'auto') to detect the layout of {str(folder)!r}.") from None
+    try:
+        SOURCES.get(source)
+    except KeyError as e:
+        raise DataError(f"{e.args[0]} Pass one of them as --source (data.source), or leave it out "
+                        f"(or 'auto') to detect the layout of {str(folder)!r}.") from None
     return source, options, ""
 
 

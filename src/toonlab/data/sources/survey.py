@@ -59,8 +59,8 @@ class Survey:
     files: int = 0
 
     def describe(self) -> str:
-        """The facts as one phrase, e.g. ``"120 images (120 in 3 sub-folders: cat, dog, fox); no sidecar .csv
-        files; no CSV/TSV at the top level"``."""
+        """The facts as one phrase, e.g. ``"120 images (120 directly in 3 sub-folder(s): cat, dog, fox); no
+        sidecar .csv files; no CSV/TSV at the top level"``."""
         where = [f"{self.top} at the top level"] if self.top else []
         if self.classes:
             where.append(f"{sum(self.classes.values())} directly in {len(self.classes)} sub-folder(s): "
