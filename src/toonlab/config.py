@@ -38,8 +38,9 @@ class DataConfig:
     """Where the images and labels are and how they become tensors."""
 
     path: str = _f("", "Data folder (for the built-in set, a folder written by `toonlab synth`).")
-    source: str = _f("cartoonset", "Label source: 'cartoonset' (sidecar CSVs), 'manifest' (one CSV/TSV), "
-                     "'folders' (class = parent folder) or 'filename' (regex over file names).")
+    source: str = _f("auto", "Label source: 'auto' (detect it from DATA's layout), 'cartoonset' (sidecar CSVs), "
+                     "'manifest' (one CSV/TSV), 'folders' (class = parent folder) or 'filename' (regex over file "
+                     "names).")
     tasks: str = _f("all", "Comma list of tasks to train, or 'all' (combined tasks such as 'a+b' included).")
     labels: str = _f("", "source=manifest: the CSV/TSV file (relative to DATA or absolute).")
     file_column: str = _f("file", "source=manifest: column with each image's path relative to DATA.")

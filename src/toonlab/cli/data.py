@@ -65,7 +65,7 @@ def check(args: argparse.Namespace) -> int:
             raise ToonlabError(f"Cannot write the report to --json {args.json_out!r}: {e.strerror}. "
                                "Pass a file in an existing, writable folder.") from None
         print(f"\nReport: {args.json_out}")
-    return 0
+    return 0 if report.used else 1  # nothing to train on: a script running check then train stops here
 
 
 def preview_args(p: argparse.ArgumentParser) -> None:

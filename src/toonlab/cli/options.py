@@ -22,7 +22,7 @@ def source_args(p: argparse.ArgumentParser, *, base: Base = None) -> argparse._A
     """
     g = p.add_argument_group("data and labels", "How images and labels are read from DATA (YAML: the data section).")
     opt = functools.partial(config_option, g, base=base)
-    opt("--source", key="data.source", help="Label source: cartoonset (default), manifest, folders or filename.")
+    opt("--source", key="data.source", help="Label source: auto (detected from DATA's layout and printed), cartoonset, manifest, folders or filename")
     opt("--labels", key="data.labels", metavar="FILE",
         help="source=manifest: the CSV/TSV file with a file column and label columns")
     opt("--file-column", key="data.file_column", metavar="NAME", help="source=manifest: the column holding image paths")
