@@ -1,18 +1,12 @@
-"""Learning curves, confusion matrices, mistakes with thumbnails and the robustness table."""
+"""Confusion matrices, mistakes with thumbnails and the robustness table (learning curves: test_curves.py)."""
 
 import base64
 import io
 import json
-import shutil
 
 from PIL import Image
 
-from toonlab.report.evaluation import (
-    confusion_section,
-    curves_section,
-    mistakes_section,
-    robustness_section,
-)
+from toonlab.report.evaluation import confusion_section, mistakes_section, robustness_section
 from toonlab.report.files import ReportFolder
 from toonlab.testing import read_csv
 
@@ -21,19 +15,6 @@ def _png(color=(200, 30, 30), size=(20, 10)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def test_learning_curves_of_a_shared_and_of_a_separate_run(trained_run):
-    html = curves_section(ReportFolder.open(trained_run))
-    assert html.startswith('<section id="curves">') and html.count("<img") == 1 and "history.csv" in html
-    for task in ("color", "size"):  # separate mode: one history per task network
-        (trained_run / "tasks" / task).mkdir(parents=True)
-        shutil.copy(trained_run / "history.csv", trained_run / "tasks" / task / "history.csv")
-    (trained_run / "history.csv").unlink()
-    html = curves_section(ReportFolder.open(trained_run))
-    assert html.count("<img") == 1 and "one network per task" in html
-    shutil.rmtree(trained_run / "tasks")
-    assert curves_section(ReportFolder.open(trained_run)) is None
 
 
 def test_confusion_drawn_from_csv_without_png_and_embedded_with_png(trained_run):

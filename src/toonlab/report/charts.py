@@ -171,14 +171,14 @@ def _ticks(lo: float, hi: float, *, integer: bool = False, clip: tuple[float, fl
     if hi - lo < 1e-9:
         lo, hi = lo - (0.5 if integer else max(abs(lo) * 0.1, 0.05)), hi + (0.5 if integer else max(abs(hi) * 0.1, 0.05))
     raw = (hi - lo) / 4
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(s * magnitude for s in (1, 2, 2.5, 5, 10) if s * magnitude >= raw)
+    magnitude = 10 ** math.floor(math.log10(raw) + 1e-9)
+    step = next(s * magnitude for s in (1, 2, 2.5, 5, 10) if s * magnitude >= raw * (1 - 1e-9))
     if integer:
         step = max(1.0, round(step))
-    first, last = math.floor(lo / step) * step, math.ceil(hi / step) * step
+    first, last = math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step  # 1e-9: float noise
     if clip:
         first, last = max(first, clip[0]), min(last, clip[1])
-    return [first + i * step for i in range(int(round((last - first) / step)) + 1)]
+    return [round(first + i * step, 9) for i in range(int(round((last - first) / step)) + 1)]
 
 
 def _scale(lo: float, hi: float, out_lo: float, out_hi: float):

@@ -105,7 +105,8 @@ def _warnings(folder: ReportFolder, tasks: dict[str, Any]) -> Raw:
     lines = [_below(name, t) for name, t in tasks.items() if isinstance(t, dict) and beats_baseline(t) is False]
     crossing = (folder.metrics.get("duplicates") or {}).get("cross_split") or []
     if crossing:
-        lines.append(f"{_count(len(crossing), 'cluster')} of exact or near-duplicate images straddle the "
+        lines.append(f"{_count(len(crossing), 'cluster')} of exact or near-duplicate images "
+                     f"{'straddles' if len(crossing) == 1 else 'straddle'} the "
                      "train/val/test splits, so test accuracy may be inflated; train again with "
                      "--duplicates group (or drop), and see Data below.")
     skipped = (folder.metrics.get("images") or {}).get("skipped")
