@@ -4,9 +4,11 @@ import base64
 import io
 import json
 
+import numpy as np
 from PIL import Image
 
 from toonlab.report.evaluation import confusion_section, mistakes_section, robustness_section
+from toonlab.report.figures import thumbnail
 from toonlab.report.files import ReportFolder
 from toonlab.testing import read_csv
 
@@ -68,3 +70,19 @@ def test_robustness_table(trained_run):
     assert html.startswith('<section id="robustness">') and "On the val split, 4 images" in html
     assert "<td>vflip</td>" in html and "-30.00" in html and "60.00%" in html and "90.00%" in html
     assert "upside down &lt;s unused&gt;" in html
+
+
+def test_thumbnails_keep_tiny_images_sharp_and_shrink_large_ones_to_the_smaller_format(tmp_path):
+    tiny = tmp_path / "tiny.png"
+    Image.new("RGBA", (24, 24), (200, 30, 30, 255)).save(tiny)
+    data, mime = thumbnail(tiny)
+    assert mime == "image/png" and Image.open(io.BytesIO(data)).size == (72, 72)  # grown 3x by whole pixels
+    rng = np.random.default_rng(0)
+    large = tmp_path / "large.png"
+    Image.fromarray(rng.integers(0, 256, (256, 256, 4), dtype=np.uint8)).save(large)  # noise: JPEG wins
+    data, mime = thumbnail(large)
+    assert mime == "image/jpeg" and Image.open(io.BytesIO(data)).size == (72, 72)
+    flat = tmp_path / "flat.png"
+    Image.new("RGB", (256, 128), (0, 0, 255)).save(flat)  # one colour: PNG wins
+    data, mime = thumbnail(flat)
+    assert mime == "image/png" and Image.open(io.BytesIO(data)).size == (72, 36)

@@ -40,7 +40,12 @@ class Bar:
 
 def accuracy_bars(bars: list[Bar], *, axis: str = "test accuracy (%)") -> Raw:
     """Horizontal bars of accuracy per task, a tick at each task's majority-class baseline and, where the
-    metrics have it, a thinner bar of accuracy where the label is drawn."""
+    metrics have it, a thinner bar of accuracy where the label is drawn.
+
+    Args:
+        bars: one :class:`Bar` per task, top to bottom (at least one).
+        axis: the title under the 0-100 axis.
+    """
     label_w = min(220, 14 + 7 * max(len(b.task) for b in bars))
     plot_w, row_h = 520, 34 if any(b.drawn is not None for b in bars) else 24
     top, width = 34, label_w + plot_w + 70
@@ -61,8 +66,15 @@ def accuracy_bars(bars: list[Bar], *, axis: str = "test accuracy (%)") -> Raw:
 
 def line_panel(title: str, series: dict[str, tuple[list[float], list[float]]], *, ylabel: str,
                percent: bool = False, xlabel: str = "epoch") -> Raw:
-    """A small line chart: one line per series (``{"train": (epochs, values), "val": ...}``), with a
-    title, axis labels, tick labels and a legend; ``percent`` shows fractions as 0..100."""
+    """A small line chart with a title, axis labels, tick labels and a legend.
+
+    Args:
+        title: the line above the plot, e.g. ``"hair · accuracy"``.
+        series: ``{"train": (epochs, values), "val": ...}``; a NaN value breaks its line.
+        ylabel: the vertical axis title, with its unit.
+        percent: the values are fractions, shown as 0..100.
+        xlabel: the horizontal axis title.
+    """
     scale = 100.0 if percent else 1.0
     series = {k: (xs, [v * scale for v in ys]) for k, (xs, ys) in series.items() if xs}
     xs = [x for sx, _ in series.values() for x in sx] or [1.0]

@@ -104,8 +104,8 @@ def _mistake_table(rows: list[dict[str, str]], root: Path | None, thumbs: dict[s
 
 def _thumb(file: str, root: Path | None, cache: dict[str, Raw]) -> Raw:
     if file not in cache:
-        png = thumbnail(root / file) if root and file else None
-        cache[file] = image(png, file, cls="thumb") if png else missing(file)
+        shown = thumbnail(root / file) if root and file else None
+        cache[file] = image(shown[0], file, cls="thumb", mime=shown[1]) if shown else missing(file)
     return cache[file]
 
 

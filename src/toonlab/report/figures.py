@@ -25,8 +25,10 @@ PANEL_KEEP_BYTES = 60_000  # a PNG panel at most PANEL_WIDTH wide and this small
 JPEG_QUALITY = 85  # a 1,328 px, 185 kB explanation panel becomes a 560 px JPEG of about 13 kB
 
 
-def thumbnail(path: Path, side: int = THUMB_SIDE) -> bytes | None:
-    """A PNG of the image at ``path`` fitted into ``side`` x ``side`` pixels; None if it cannot be read.
+def thumbnail(path: Path, side: int = THUMB_SIDE) -> tuple[bytes, str] | None:
+    """``(bytes, mime)`` of the image at ``path`` fitted into ``side`` x ``side`` pixels; None if it
+    cannot be read. A tiny image grows by whole pixels and stays a sharp PNG; a shrunk one is the
+    smaller of a PNG and a JPEG on white (a 256 px cartoon face: about 4.7 kB against 1.9 kB).
 
     Example:
         >>> thumbnail(Path("no/such.png")) is None
@@ -39,10 +41,13 @@ def thumbnail(path: Path, side: int = THUMB_SIDE) -> bytes | None:
             im.thumbnail((side, side))  # shrinks only; a tiny image grows by whole pixels so it stays sharp
             grow = max(1, side // max(im.size))
             im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
-            return _png_image(im.resize((im.width * grow, im.height * grow), Image.NEAREST) if grow > 1 else im)
+            if grow > 1:
+                return _png_image(im.resize((im.width * grow, im.height * grow), Image.NEAREST)), "image/png"
+            png, jpeg = _png_image(im), _jpeg_image(_on_white(im))
     except (OSError, ValueError, Image.DecompressionBombError) as e:
         log.info("Report: no thumbnail of %s (%s).", path, e)
         return None
+    return (png, "image/png") if len(png) <= len(jpeg) else (jpeg, "image/jpeg")
 
 
 def panel_thumbnail(path: Path, width: int = PANEL_WIDTH) -> tuple[bytes, str] | None:
@@ -64,12 +69,10 @@ def panel_thumbnail(path: Path, width: int = PANEL_WIDTH) -> tuple[bytes, str] |
             im = _on_white(im)
             if im.width > width:
                 im = im.resize((width, max(1, round(im.height * width / im.width))), Image.LANCZOS)
-            buffer = io.BytesIO()
-            im.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+            small = _jpeg_image(im)
     except (OSError, ValueError, Image.DecompressionBombError) as e:
         log.info("Report: no thumbnail of %s (%s).", path, e)
         return None
-    small = buffer.getvalue()
     return (original, "image/png") if original and len(original) <= len(small) else (small, "image/jpeg")
 
 
@@ -85,6 +88,12 @@ def png_file(path: Path) -> bytes | None:
 def _png_image(im) -> bytes:
     buffer = io.BytesIO()
     im.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _jpeg_image(im) -> bytes:
+    buffer = io.BytesIO()
+    im.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     return buffer.getvalue()
 
 

@@ -75,18 +75,27 @@ def _headline(folder: ReportFolder, classes: dict[str, dict[str, Any]]) -> Raw |
     accs = [a for t in classes.values() if (a := value(t.get("accuracy"))) is not None]
     mean = value(folder.metrics.get("mean_accuracy"))
     mean = mean if mean is not None else (sum(accs) / len(accs) if accs else None)
-    drawn = [d for t in classes.values() if (d := value(t.get("accuracy_visible"))) is not None]
+    drawn = _where_drawn(classes)
     bases = [b for t in classes.values() if (b := value(t.get("baseline_accuracy"))) is not None]
     spread = value((folder.metrics.get("mean_accuracy") or {}).get("std")) if folder.kind == "members" else None
     text = tag("span", pct(mean) + (f" ± {pct(spread)}" if spread is not None else ""), cls="big") + esc(
         f" mean test accuracy over {_count(len(classes), 'classification task')}")
     if drawn:
         text += esc(" · ") + tag("span", pct(sum(drawn) / len(drawn)), cls="big") + esc(
-            f" where the label is drawn (mean over {_count(len(drawn), 'task')})")
+            " where the label is drawn (a task whose label is always drawn counts with its accuracy)")
     facts = [_where(folder), f"majority-class baseline {pct(sum(bases) / len(bases))} (mean)" if bases else None,
              f"seed {folder.metrics['seed']}" if folder.metrics.get("seed") is not None else None]
     return tag("div", join([para(Raw(text)), para(" · ".join(f for f in facts if f), cls="note")]),
                cls="headline", id="headline")
+
+
+def _where_drawn(classes: dict[str, dict[str, Any]]) -> list[float]:
+    """Each task's accuracy where its label is drawn (its accuracy when the metrics have no such key, as
+    in the console table); empty when no task has the key."""
+    if not any("accuracy_visible" in t for t in classes.values()):
+        return []
+    found = [value(t.get("accuracy_visible", t.get("accuracy"))) for t in classes.values()]
+    return [x for x in found if x is not None]
 
 
 def _regression_line(regression: dict[str, dict[str, Any]]) -> Raw | None:
