@@ -77,8 +77,9 @@ VERBS: dict[str, tuple[Callable, Callable, str]] = {
     "tune": (tune.tune_args, tune.tune,
              "Search settings for one data set within --budget (TPE + successive halving), then train the best on "
              "all images; resumable."),
-    "report": (report.report_args, report.report, "Write RUN/report.html: one self-contained page with the command, config, data, "
-                                    "metrics, curves, confusion matrices, mistakes, robustness and explanations."),
+    "report": (report.report_args, report.report, "Write RUN/report.html: one self-contained page opening with the result "
+                                    "(headline, per-task accuracy against the baseline, warnings, advice), then curves, "
+                                    "confusion matrices, mistakes, robustness, explanations, data, command and config."),
     "predict": (ship.predict_args, ship.predict, "Predicted label and probability (or value) per task for new images; "
                                        "--out preds.csv."),
     "export": (ship.export_args, ship.export, "Export the trained multi-head model, e.g. --onnx OUT.onnx with one named "
