@@ -108,7 +108,8 @@ def _prepare(cfg: Any, out: Path, resume: bool) -> tuple[Any, Runtime]:
     runtime = resolve_runtime(device=cfg.train.device, precision=cfg.train.precision,
                               channels_last=cfg.train.channels_last)
     data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume or not main,
-                        detect_duplicates=main, progress=ProgressBar("cache", enabled=cfg.train.progress))
+                        detect_duplicates=main, for_training=main,
+                        progress=ProgressBar("cache", enabled=cfg.train.progress))
     return data, runtime
 
 

@@ -83,7 +83,7 @@ def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, comma
         from toonlab.train.many import train_many
 
         return train_many(cfg, out, runtime, resume=resume, command=command)
-    data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume,
+    data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume, for_training=True,
                         progress=ProgressBar("cache", enabled=cfg.train.progress))
     return train_prepared(cfg, data, out, runtime, resume=resume, command=command, start=start, callbacks=callbacks)
 
