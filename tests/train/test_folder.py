@@ -87,3 +87,10 @@ def test_a_resumed_or_trained_run_keeps_everything(tmp_path, resume, trained):
             (out / "history.csv").write_text("epoch\n1\n")
         raise RuntimeError("diverged")
     assert (out / "config.yaml").exists()
+
+
+def test_a_run_folder_that_cannot_be_made_is_one_paragraph(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ToonlabError, match="Cannot create the run folder.*Choose another --out"):
+        with unfinished_removed(tmp_path / "file" / "run", resume=False):
+            pass

@@ -70,7 +70,11 @@ def unfinished_removed(out: Path, *, resume: bool) -> Iterator[Path]:
         ``out``, created.
     """
     before = None if not out.exists() else set(out.iterdir())
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ToonlabError(f"Cannot create the run folder {str(out)!r}: {e.strerror or e}. Choose another --out "
+                           f"folder, one you may write to. Received: --out {out}") from None
     try:
         yield out
     except Exception:
