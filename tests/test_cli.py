@@ -105,3 +105,58 @@ def test_visualize_writes_filters_and_feature_maps(faces, tmp_path, capsys):
     assert main(["visualize", str(run)]) == 0
     assert (run / "visualize" / "filters.png").exists() and len(list((run / "visualize").rglob("stage*.png"))) == 2
     assert main(["visualize", str(run), "/no/such.png"]) == 2
+
+
+def test_train_names_its_own_run_folder_and_prints_it(toy_data, tmp_path, capsys, monkeypatch):
+    import re
+
+    from toonlab.testing import tiny_train_without
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", str(toy_data), "--eval.report=false", *tiny_train_without("-q")]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert re.fullmatch(r"Run folder: runs/toy-\d{8}-\d{6}", first), first
+    run = tmp_path / first.split(": ")[1]
+    assert json.loads((run / "metrics.json").read_text())["command"].endswith(f"--out {first.split(': ')[1]}")
+    assert main(["train", str(toy_data), "--resume", "-q"]) == 2
+    assert "name its folder with --out" in capsys.readouterr().err
+
+
+def test_an_existing_run_can_be_resumed_replaced_or_left_and_only_runs_are_replaced(toy_data, tmp_path, capsys):
+    from toonlab.testing import TINY_TRAIN
+
+    run = tmp_path / "run"
+    command = ["train", str(toy_data), "-o", str(run), "--eval.report=false", *TINY_TRAIN]
+    assert main(command) == 0
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "already holds a run" in err and "--resume" in err and "--overwrite" in err and "another --out" in err
+    (run / "stale.txt").write_text("")
+    assert main([*command, "--overwrite"]) == 0 and not (run / "stale.txt").exists()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("keep me")
+    assert main(["train", str(toy_data), "-o", str(mine), "--overwrite", *TINY_TRAIN]) == 2
+    assert "is not one" in capsys.readouterr().err and (mine / "thesis.tex").read_text() == "keep me"
+
+
+def test_a_run_whose_weights_are_missing_can_be_run_again_once_fixed(toy_data, tmp_path, capsys):
+    from toonlab.testing import TINY_TRAIN
+
+    run = tmp_path / "run"
+    command = ["train", str(toy_data), "-o", str(run), "--model.name=resnet18", "--eval.report=false", *TINY_TRAIN]
+    assert main([*command, "--weights", "/nonexistent/resnet18.pth"]) == 2
+    err = capsys.readouterr().err
+    assert "is not a file" in err and "Traceback" not in err and not run.exists()
+    assert main([*command, "--weights", "none"]) == 0  # no --overwrite, no --resume
+    assert (run / "metrics.json").exists()
+
+
+def test_a_one_class_task_is_refused_with_the_way_on(toy_data, tmp_path, capsys):
+    from toonlab.testing import TINY_TRAIN, set_label
+
+    set_label(toy_data, "color", 2)
+    assert main(["train", str(toy_data), "-o", str(tmp_path / "run"), *TINY_TRAIN]) == 2
+    err = capsys.readouterr().err
+    assert "Task 'color' has a single class" in err and "'2'" in err and "--tasks size" in err
+    assert "add images of other classes" in err and not (tmp_path / "run").exists()

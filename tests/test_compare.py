@@ -35,3 +35,18 @@ def test_missing_weights_stop_compare_with_the_message(toy_data, tmp_path, capsy
     assert main(["compare", str(toy_data), "-o", str(tmp_path / "c"), "--models", models, "--backbone", "resnet18",
                  *TINY_TRAIN]) == 2
     assert "does not download" in capsys.readouterr().err
+
+
+def test_compare_names_its_own_folder_and_overwrite_replaces_its_runs(toy_data, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    options = ["--models", "mlp", "--eval.report=false", *tiny_train_without("-q")]
+    assert main(["compare", str(toy_data), *options]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("Compare folder: runs/compare-toy-")
+    out = first.split(": ")[1]
+    assert (tmp_path / out / "mlp" / "metrics.json").exists() and (tmp_path / out / "compare.csv").exists()
+    assert main(["compare", str(toy_data), "-o", out, *options]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(["compare", str(toy_data), "-o", out, "--overwrite", *options]) == 0
+    assert main(["compare", str(toy_data), "-o", out, "--overwrite", "--resume", *options]) == 2
+    assert "give one of them" in capsys.readouterr().err

@@ -27,7 +27,7 @@ from pathlib import Path
 from toonlab.config import ExperimentConfig
 from toonlab.errors import ToonlabError
 from toonlab.models.transfer import TRANSFER_MODES
-from toonlab.runs import history_files, read_history
+from toonlab.runs import default_run_dir, history_files, read_history
 
 log = logging.getLogger(__name__)
 OWN = ("mlp", "cnn")
@@ -59,19 +59,26 @@ def approach_config(cfg: ExperimentConfig, approach: str, backbone: str) -> Expe
     return out
 
 
-def compare(cfg: ExperimentConfig, approaches: list[str], out: str | Path, *, backbone: str = "efficientnet_lite0",
-            resume: bool = False) -> list[Approach]:
-    """Train each approach into ``out/<approach>`` on the same split; return and save the table."""
+def compare(cfg: ExperimentConfig, approaches: list[str], out: str | Path | None = None, *,
+            backbone: str = "efficientnet_lite0", resume: bool = False, overwrite: bool = False) -> list[Approach]:
+    """Train each approach into ``out/<approach>`` on the same split; return and save the table.
+
+    ``out`` defaults to ``runs/compare-<data folder name>-<YYYYmmdd-HHMMSS>``; ``overwrite`` replaces the
+    runs of these approaches already there (``resume`` skips the finished ones and continues the rest).
+    """
     from toonlab.train.run import train
 
     configs = [(a, approach_config(cfg, a, backbone)) for a in approaches]  # all checked before any trains
-    out = Path(out)
+    if resume and overwrite:
+        raise ToonlabError("--resume continues the approaches in --out and --overwrite replaces them; give one of "
+                           "them. Received: --resume --overwrite")
+    out = Path(out) if out is not None else default_run_dir(cfg.data.path, prefix="compare-")
     rows = []
     for name, variant in configs:
         folder = out / name
         if not (resume and (folder / "metrics.json").exists()):
             log.info("Training %s (%s).", name, variant.model.name)
-            train(variant, folder, resume=resume and (folder / "config.yaml").exists(),
+            train(variant, folder, resume=resume and (folder / "config.yaml").exists(), overwrite=overwrite,
                   command=f"toonlab compare ({name})")
         rows.append(read_approach(name, variant.model.name, folder))
     write_csv(rows, out / "compare.csv")

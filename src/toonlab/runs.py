@@ -15,19 +15,69 @@ RUN/
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+import yaml
 
-from toonlab.config import ExperimentConfig, from_dict, load_yaml
+from toonlab.config import SECTIONS, ExperimentConfig, from_dict, load_yaml
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
-from toonlab.models import create_model
-from toonlab.train.checkpoint import load_checkpoint, tasks_from_dict
+
+if TYPE_CHECKING:  # torch only where a checkpoint is read, so the command line can name a run folder quickly
+    import torch
 
 CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "predictions.csv"
+RUNS_DIR = "runs"
+RUN_MARKS = ("splits.csv", "skipped.csv", METRICS_FILE, "checkpoints", "tasks", "fold-1", "seed-0")
+"""Besides a toonlab-shaped config.yaml, a run folder holds at least one of these (checked before --overwrite)."""
+
+
+def default_run_dir(data_path: str | Path | None, *, prefix: str = "", now: datetime | None = None,
+                    parent: str | Path = RUNS_DIR) -> Path:
+    """The run folder used when none is given: ``runs/<prefix><data folder name>-<YYYYmmdd-HHMMSS>``.
+
+    A folder that already exists gets ``-2``, ``-3``, ... (several runs started in the same second).
+
+    Args:
+        data_path: the data folder (its last part names the run); None names it ``run``.
+        prefix: put before the data folder name, e.g. ``"compare-"``.
+        now: the time stamped into the name (default: now, local time).
+        parent: where run folders go (default ``runs`` in the current folder).
+
+    Example:
+        >>> default_run_dir("data/faces", now=datetime(2026, 12, 3, 9, 30, 5)).as_posix()
+        'runs/faces-20261203-093005'
+    """
+    name = Path(data_path).expanduser().resolve().name if data_path else ""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = Path(parent) / f"{prefix}{name or 'run'}-{stamp}"
+    run, k = base, 1
+    while run.exists():
+        k += 1
+        run = base.with_name(f"{base.name}-{k}")
+    return run
+
+
+def is_run_folder(path: str | Path) -> bool:
+    """True when ``path`` holds a toonlab run: a config.yaml with toonlab's sections and a run file beside it."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load((path / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    shaped = isinstance(raw, dict) and {"data", "model", "train"} <= set(raw) <= set(SECTIONS)
+    return shaped and any((path / mark).exists() for mark in RUN_MARKS)
+
+
+def has_trained(run: str | Path) -> bool:
+    """True once a network of the run has finished an epoch: a history row, a checkpoint or test metrics."""
+    run = Path(run)
+    return (any(run.rglob("history.csv")) or any(run.rglob(METRICS_FILE))
+            or any(p.parent.name == "checkpoints" for p in run.rglob("*.pt")))
 
 
 def group_folder(run: str | Path, *, mode: str, task: str | None = None) -> Path:
@@ -86,6 +136,9 @@ def load_run_config(run: str | Path) -> ExperimentConfig:
 
 def model_from_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> tuple[torch.nn.Module, dict[str, TaskSpec], dict]:
     """Rebuild the network saved in a checkpoint; returns (model in eval mode, tasks, checkpoint dict)."""
+    from toonlab.models import create_model
+    from toonlab.train.checkpoint import load_checkpoint, tasks_from_dict
+
     ckpt = load_checkpoint(path)
     cfg = from_dict(ckpt["config"], where=str(path))
     tasks = tasks_from_dict(ckpt["tasks"])

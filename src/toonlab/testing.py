@@ -37,6 +37,16 @@ def make_toy_cartoonset(root: str | Path, *, n: int = 40, size: int = 32, seed: 
     return root
 
 
+def set_label(root: str | Path, task: str, index: int) -> Path:
+    """Give every image of a toy CartoonSet folder the class ``index`` of ``task`` (e.g. a one-class task)."""
+    for sidecar in Path(root).rglob("*.csv"):
+        lines = sidecar.read_text(encoding="utf-8").splitlines()
+        fixed = [f'"{task}", {index}, {line.rsplit(",", 1)[1].strip()}' if line.startswith(f'"{task}"') else line
+                 for line in lines]
+        sidecar.write_text("\n".join(fixed) + "\n", encoding="utf-8")
+    return Path(root)
+
+
 def _disc(size: int, color: tuple[int, int, int], radius: float) -> Image.Image:
     img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     r, c = radius * size, size / 2

@@ -97,3 +97,28 @@ def test_regression_metrics_and_mean_baseline():
     assert abs(m["mape"] - (2 / 50 + 2 / 60) / 2) < 1e-12
     assert m["baseline_mae"] == 5.0
     assert np.isnan(regression_metrics(np.zeros(1), np.array([np.nan]), spec)["mae"])
+
+
+def test_beats_baseline_is_in_every_tasks_metrics():
+    labels, hidden = np.array([0, 1, 1, 2.0]), np.zeros(4, bool)
+    good = task_metrics(np.eye(3)[[0, 1, 1, 2]], labels, hidden, SPEC, majority=1)
+    tie = task_metrics(np.eye(3)[[1, 1, 1, 1]], labels, hidden, SPEC, majority=1)  # the baseline itself: 50 %
+    assert good["beats_baseline"] is True and tie["beats_baseline"] is False
+    age = TaskSpec("age", "regression", center=50.0)
+    assert regression_metrics(np.array([49.0, 61.0]), np.array([50.0, 60.0]), age)["beats_baseline"] is True
+    assert regression_metrics(np.array([40.0, 70.0]), np.array([50.0, 60.0]), age)["beats_baseline"] is False
+    assert task_metrics(np.zeros((0, 3)), np.zeros(0), np.zeros(0, bool), SPEC, majority=0)["beats_baseline"] is None
+
+
+def test_the_table_marks_a_task_at_or_below_its_baseline_with_a_footnote():
+    m = {"tasks": {"a": {"num_classes": 3, "accuracy": 0.9, "baseline_accuracy": 0.3, "n_test": 9},
+                   "b": {"num_classes": 2, "accuracy": 0.6, "baseline_accuracy": 0.6, "n_test": 9},
+                   "age": {"kind": "regression", "mae": 9.5, "rmse": 11.0, "mape": 0.2, "baseline_mae": 9.0,
+                           "n_test": 9}}}
+    lines = format_table(m).splitlines()
+    assert lines[2].split()[0] == "a" and not lines[2].endswith("≤ baseline")
+    assert lines[3].split()[0] == "b" and lines[3].endswith("≤ baseline")
+    assert lines[4].split()[0] == "mean" and not lines[4].endswith("≤ baseline")
+    assert lines[-3].startswith("age") and lines[-3].endswith("≤ baseline")
+    assert lines[-1].startswith("≤ baseline: on the test split, b, age did no better than always predicting")
+    assert "≤ baseline" not in format_table({"tasks": {"a": m["tasks"]["a"]}})

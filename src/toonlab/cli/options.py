@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 
 from toonlab.cli.help import CONFIG_POINTER, Base, config_option
 from toonlab.errors import ToonlabError
@@ -115,6 +116,25 @@ def resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None)
 
         cfg.data.image_size = recommended_size(cfg.model)
     return cfg
+
+
+def out_folder(args: argparse.Namespace, data: str | None, *, prefix: str = "", say: str = "Run folder") -> None:
+    """Set ``args.out`` to the default run folder when it is not given, and print it (once, not per process)."""
+    from toonlab.runs import default_run_dir
+    from toonlab.train import launch
+
+    if args.out is None:
+        if args.resume:
+            raise ToonlabError(f"--resume continues an earlier run: name its folder with --out, e.g. `toonlab "
+                               f"{args.verb} DATA --resume --out runs/faces-20261203-093005` (the folder printed when "
+                               "it started).")
+        if launch.world_size() > 1 and launch.LAUNCHED not in os.environ:
+            raise ToonlabError("Under torchrun every process would pick its own default run folder: name one with "
+                               "--out RUN.")
+        args.out = str(default_run_dir(data, prefix=prefix))
+        args.argv = [*args.argv, "--out", args.out]  # the --nproc copies and metrics.json's command use this folder
+    if not args.quiet and launch.rank() == 0 and launch.LAUNCHED not in os.environ:
+        print(f"{say}: {args.out}", flush=True)
 
 
 def source_options(args: argparse.Namespace) -> dict[str, object]:

@@ -13,8 +13,11 @@ from toonlab.train import launch
 
 def train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", nargs="?", help="Data folder (or set data.path in --config).")
-    p.add_argument("-o", "--out", required=True, help="Run folder to create (or continue with --resume).")
+    p.add_argument("-o", "--out", help="Run folder to create (or continue with --resume); default "
+                   "runs/<DATA folder name>-<YYYYmmdd-HHMMSS>.")
     p.add_argument("--resume", action="store_true", help="Continue an interrupted run from its last checkpoint.")
+    p.add_argument("--overwrite", action="store_true", help="Replace the run already in --out (refused for a folder "
+                   "that is not a toonlab run).")
     p.add_argument("--nproc", type=int, default=1, metavar="N",
                    help="Train one model on N processes of this machine with DistributedDataParallel (gloo on CPU, "
                    "NCCL on GPU: one GPU each); only process 0 writes RUN. --batch-size stays the global batch, split "
@@ -28,13 +31,15 @@ def train_args(p: argparse.ArgumentParser) -> None:
 
 def train_verb(args: argparse.Namespace) -> int:
     cfg = options.resolve(args, base_run=args.out if args.resume else None)
+    options.out_folder(args, cfg.data.path)
     if launch.check_nproc(args.nproc):  # this process starts the N that train (each runs this command again)
         launch.check_parallel(cfg, args.nproc)
         return launch.launch(args.argv, args.nproc)
     from toonlab.evaluate.table import format_table
     from toonlab.train.run import train
 
-    metrics = train(cfg, args.out, resume=args.resume, command=output.command_line(args.argv))
+    metrics = train(cfg, args.out, resume=args.resume, overwrite=args.overwrite,
+                    command=output.command_line(args.argv))
     if launch.rank() == 0:
         output.print_result(metrics, args.out, format_table)
         refresh(args.out)

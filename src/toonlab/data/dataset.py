@@ -22,6 +22,7 @@ from toonlab.data.sources import SourceOptions, load_labels
 from toonlab.data.sources.detect import other_layouts
 from toonlab.data.duplicates import check_mode, cross_split, drop_rows, find_duplicates, group_keys_for
 from toonlab.data.splits import choose_stratify_task, load_splits, make_splits, save_splits, subset_rows
+from toonlab.data.trainable import check_trainable
 from toonlab.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ def load_and_cache(cfg: DataConfig, *, progress=None) -> tuple[LabelSet, ImageCa
 
 def prepare_data(
     cfg: DataConfig, *, seed: int, run_dir: str | Path | None = None, reuse_splits: bool = False, progress=None,
-    detect_duplicates: bool = True,
+    detect_duplicates: bool = True, for_training: bool = False,
 ) -> PreparedData:
     """Load, cache, de-duplicate and split ``cfg.path``; save (or, with ``reuse_splits``, reload) ``run_dir/splits.csv``.
 
@@ -116,7 +117,8 @@ def prepare_data(
     others as skipped; ``group`` puts each cluster in one group so it never straddles splits;
     ``report`` only finds them (``duplicate_report`` says which straddle the splits).
     ``detect_duplicates=False`` skips the search (a few seconds per 10k images) where nothing reads it,
-    unless ``drop`` needs it to know which rows exist.
+    unless ``drop`` needs it to know which rows exist. ``for_training`` refuses a task that cannot be
+    learnt (one class only, :func:`toonlab.data.trainable.check_trainable`) before anything is written.
     """
     check_mode(cfg.duplicates)
     labelset, cache, ok = load_and_cache(cfg, progress=progress)
@@ -143,6 +145,8 @@ def prepare_data(
         left_out = len(rel) - len(keep)
         rel, images, labels, hidden, groups, column, clusters = _take(
             keep, rel, images, labels, hidden, groups, column, clusters)
+    if for_training:
+        check_trainable(tasks, labels)
     splits_path = Path(run_dir) / SPLITS_FILE if run_dir else None
     if reuse_splits and splits_path is not None and splits_path.exists():
         splits = load_splits(splits_path, rel)

@@ -15,13 +15,16 @@ from typing import Any
 
 import numpy as np
 
+from toonlab.evaluate.metrics import beats_baseline
+
 # Per-task numbers worth a mean ± std (whichever a task has).
 AGGREGATED = ("accuracy", "accuracy_visible", "drawn_fraction", "macro_f1", "baseline_accuracy", "mae", "rmse", "mape",
               "baseline_mae")
 
 
 def aggregate(members: dict[str, dict[str, Any]], *, kind: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Summarise member metrics: per task and metric ``{"mean", "std", "values"}`` (std with ddof=1).
+    """Summarise member metrics: per task and metric ``{"mean", "std", "values"}`` (std with ddof=1), and
+    ``beats_baseline`` of the means (see :func:`toonlab.evaluate.metrics.beats_baseline`).
 
     Args:
         members: ``{member folder name: its metrics.json}``, in order.
@@ -41,6 +44,7 @@ def aggregate(members: dict[str, dict[str, Any]], *, kind: str, extra: dict[str,
             values = [run["tasks"][name][key] for run in members.values() if key in run["tasks"].get(name, {})]
             if len(values) == len(members):
                 entry[key] = mean_std(values)
+        entry["beats_baseline"] = beats_baseline({k: v["mean"] if isinstance(v, dict) else v for k, v in entry.items()})
         tasks[name] = entry
     first_name = next(iter(members))  # advice comes from the first member only, marked with its name
     advice = [{**a, "member": first_name} for a in first.get("advice", [])]

@@ -4,7 +4,8 @@ and regression (MAE, RMSE, MAPE, the mean-predictor baseline).
 Labels are float with NaN for "no label"; classification labels are class indices. A task with
 labels that are not drawn in some images (see ``toonlab.data.visibility``) also gets
 ``accuracy_visible`` (accuracy on the images where it is drawn), ``n_visible`` and ``drawn_fraction``
-(``n_visible / n_test``).
+(``n_visible / n_test``). Every task gets ``beats_baseline``: False when its test accuracy is not above
+the majority-class baseline (regression: its MAE not below the mean predictor's), None when unknown.
 
 Example:
     >>> import numpy as np
@@ -73,6 +74,7 @@ def task_metrics(
         "baseline_accuracy": float((y == majority).mean()) if len(y) else float("nan"),
         "baseline_macro_f1": macro_f1(y, np.full_like(y, majority), spec.num_classes),
     }
+    out["beats_baseline"] = beats_baseline(out)
     return {**out, **drawn_metrics(correct, ~hidden[mask])}
 
 
@@ -97,7 +99,7 @@ def regression_metrics(values: np.ndarray, labels: np.ndarray, spec: TaskSpec) -
     err = p - y
     nonzero = y != 0
     nan = float("nan")
-    return {
+    out: dict[str, Any] = {
         "kind": spec.kind,
         "mae": float(np.abs(err).mean()) if len(y) else nan,
         "rmse": float(math.sqrt((err ** 2).mean())) if len(y) else nan,
@@ -105,6 +107,27 @@ def regression_metrics(values: np.ndarray, labels: np.ndarray, spec: TaskSpec) -
         "n_test": int(mask.sum()),
         "baseline_mae": float(np.abs(spec.center - y).mean()) if len(y) else nan,
     }
+    out["beats_baseline"] = beats_baseline(out)
+    return out
+
+
+def beats_baseline(m: dict[str, Any]) -> bool | None:
+    """Whether a task's test number beats its baseline: accuracy above always predicting the training
+    split's majority class, or MAE below always predicting the training mean. None when either is unknown.
+
+    Example:
+        >>> beats_baseline({"kind": "classification", "accuracy": 0.5, "baseline_accuracy": 0.5})
+        False
+    """
+    if m.get("kind") == "regression":
+        value, base = m.get("mae"), m.get("baseline_mae")
+        return None if not _known(value, base) else bool(value < base)
+    value, base = m.get("accuracy"), m.get("baseline_accuracy")
+    return None if not _known(value, base) else bool(value > base)
+
+
+def _known(*values: Any) -> bool:
+    return all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)
 
 
 def mean_accuracy(tasks: dict[str, dict]) -> float:

@@ -4,6 +4,7 @@ Classification tasks: classes, test accuracy, macro-F1, majority baseline, n; wh
 labels that are not drawn in some images, also its accuracy where drawn and the share of test
 images where it is drawn (other tasks leave those cells blank).
 Regression tasks (a second table): MAE, RMSE, MAPE, the mean-predictor baseline MAE, n.
+A task that does not beat its baseline is marked ``≤ baseline`` in a last column, with a footnote.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from toonlab.evaluate.metrics import beats_baseline
+
+BELOW = "≤ baseline"
 SUMMARY_TASKS = 6  # print each task's mistake summary when there are at most this many tasks
 
 
@@ -30,6 +34,9 @@ def format_table(metrics: dict[str, Any]) -> str:
         parts.append(_classification_table(classified))
     if regressed:
         parts.append(_regression_table(regressed))
+    below = [n for n, m in tasks.items() if beats_baseline(m) is False]
+    if below:
+        parts[-1] += "\n\n" + _footnote(below)
     summaries = [f"{n}: {m['mistakes']['summary']}" for n, m in classified.items() if "mistakes" in m]
     if summaries and len(tasks) <= SUMMARY_TASKS:
         parts.append("\n".join(summaries))
@@ -42,13 +49,26 @@ def _classification_table(tasks: dict[str, Any]) -> str:
     if len(rows) > 1:
         rows.append(_mean_row(tasks, drawn))
     where = ("acc where drawn", "drawn") if drawn else ()
-    return _grid(("task", "classes", "test acc", *where, "macro-F1", "baseline", "n test"), rows)
+    return _grid(("task", "classes", "test acc", *where, "macro-F1", "baseline", "n test"), _marked(rows, tasks))
 
 
 def _regression_table(tasks: dict[str, Any]) -> str:
     rows = [(n, _num(m["mae"]), _num(m["rmse"]), _pct(m["mape"]), _num(m["baseline_mae"]), str(m["n_test"]))
             for n, m in tasks.items()]
-    return _grid(("regression task", "MAE", "RMSE", "MAPE", "baseline MAE", "n test"), rows)
+    return _grid(("regression task", "MAE", "RMSE", "MAPE", "baseline MAE", "n test"), _marked(rows, tasks))
+
+
+def _marked(rows: list[tuple[str, ...]], tasks: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Rows with a last cell ``≤ baseline`` for each task that does not beat its baseline (as they were if none)."""
+    if all(beats_baseline(m) is not False for m in tasks.values()):
+        return rows
+    below = {n for n, m in tasks.items() if beats_baseline(m) is False}
+    return [(*row, BELOW if row[0] in below else "") for row in rows]
+
+
+def _footnote(names: list[str]) -> str:
+    return (f"{BELOW}: on the test split, {', '.join(names)} did no better than always predicting the training "
+            "split's most frequent class (regression: its mean value); the network has learnt nothing usable there.")
 
 
 def _row(name: str, m: dict[str, Any], drawn: bool) -> tuple[str, ...]:
@@ -68,8 +88,9 @@ def _mean_row(tasks: dict[str, Any], drawn: bool) -> tuple[str, ...]:
 
 
 def _grid(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    header = (*header, "")[:max(len(r) for r in [header, *rows])]  # a marker column has no heading
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = [_fmt(header, widths), _fmt(tuple("-" * w for w in widths), widths)]
+    lines = [_fmt(header, widths), _fmt(tuple(("-" if h else " ") * w for h, w in zip(header, widths)), widths)]
     return "\n".join(lines + [_fmt(r, widths) for r in rows])
 
 

@@ -77,7 +77,7 @@ def is_main() -> bool:
     return not active() or dist.get_rank() == 0
 
 
-def train_parallel(cfg: Any, out: str | Path, *, resume: bool = False, command: str = "",
+def train_parallel(cfg: Any, out: str | Path, *, resume: bool = False, overwrite: bool = False, command: str = "",
                    callbacks: list[Callback] | None = None) -> dict[str, Any]:
     """:func:`toonlab.train.run.train` on every process of a launch; every rank returns the test metrics."""
     from toonlab.train.run import train_prepared
@@ -86,12 +86,12 @@ def train_parallel(cfg: Any, out: str | Path, *, resume: bool = False, command: 
     with session(backend_for(cfg.train.device), threads=cfg.train.threads):
         if not is_main():
             cfg.train.progress = False
-        data, runtime = main_first(lambda: _prepare(cfg, out, resume))
+        data, runtime = main_first(lambda: _prepare(cfg, out, resume, overwrite))
         return train_prepared(cfg, data, out, _own_device(runtime), resume=resume, command=command, start=start,
                               callbacks=callbacks)
 
 
-def _prepare(cfg: Any, out: Path, resume: bool) -> tuple[Any, Runtime]:
+def _prepare(cfg: Any, out: Path, resume: bool, overwrite: bool) -> tuple[Any, Runtime]:
     """Rank 0 checks everything, caches the images and writes splits.csv; the others then reuse both."""
     from toonlab.data.dataset import prepare_data
     from toonlab.progress import ProgressBar
@@ -102,13 +102,15 @@ def _prepare(cfg: Any, out: Path, resume: bool) -> tuple[Any, Runtime]:
     if main:
         check_config(cfg)
         check_parallel(cfg, dist.get_world_size())
-        check_run_folder(cfg, out, resume)
+        check_run_folder(cfg, out, resume, overwrite=overwrite)
+        out.mkdir(parents=True, exist_ok=True)
     else:
         cfg.data.path = str(Path(cfg.data.path).resolve())  # as rank 0 made it
     runtime = resolve_runtime(device=cfg.train.device, precision=cfg.train.precision,
                               channels_last=cfg.train.channels_last)
     data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume or not main,
-                        detect_duplicates=main, progress=ProgressBar("cache", enabled=cfg.train.progress))
+                        detect_duplicates=main, for_training=main,
+                        progress=ProgressBar("cache", enabled=cfg.train.progress))
     return data, runtime
 
 

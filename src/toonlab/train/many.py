@@ -40,7 +40,8 @@ def train_many(cfg: ExperimentConfig, out: Path, runtime: Runtime, *, resume: bo
 
     deadline = budget_deadline(cfg.train, time.perf_counter())  # the members share the budget equally
     kind = run_kind(cfg)
-    data = prepare_data(cfg.data, seed=cfg.train.seed, progress=ProgressBar("cache", enabled=cfg.train.progress))
+    data = prepare_data(cfg.data, seed=cfg.train.seed, for_training=True,
+                        progress=ProgressBar("cache", enabled=cfg.train.progress))
     base_splits = data.splits
     folds = _folds(cfg, data) if kind == "folds" else None
     save_config(cfg, out / CONFIG_FILE)  # only now: a bad --folds must not leave a run that needs --resume

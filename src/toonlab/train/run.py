@@ -36,7 +36,7 @@ from toonlab.evaluate.run import evaluate_prepared
 from toonlab.models import OWN_MODELS, create_model, recommended_size
 from toonlab.models.transfer import PretrainedBackbone, param_groups
 from toonlab.progress import ProgressBar
-from toonlab.runs import CONFIG_FILE, group_folder
+from toonlab.runs import CONFIG_FILE, default_run_dir, group_folder
 from toonlab.runtime import Runtime, resolve_runtime, set_threads
 from toonlab.train import distributed
 from toonlab.train.callbacks import (
@@ -50,6 +50,7 @@ from toonlab.train.callbacks.task_balance import TaskBalance, reference_losses
 from toonlab.train.callbacks.unfreeze import UnfreezeBackbone
 from toonlab.train.checkpoint import load_checkpoint, tasks_to_dict
 from toonlab.train.feature_cache import can_cache, feature_batches
+from toonlab.train.folder import check_out, unfinished_removed
 from toonlab.train.epochs import EpochPlan, measure_epoch, plan_epochs
 from toonlab.train.loop import Fit, FitOptions, fit, train_step
 from toonlab.train.losses import check_undrawn, training_labels
@@ -60,32 +61,47 @@ MODES = ("shared", "separate")
 BALANCES = ("none", "loss")
 
 
-def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, command: str = "",
-          callbacks: list[Callback] | None = None) -> dict[str, Any]:
+def train(cfg: ExperimentConfig, out: str | Path | None = None, *, resume: bool = False, overwrite: bool = False,
+          command: str = "", callbacks: list[Callback] | None = None) -> dict[str, Any]:
     """Train on ``cfg.data.path`` into the run folder ``out`` and return the test metrics.
+
+    A run that fails before any network finishes an epoch removes what it wrote, so the same call
+    can simply be made again (with the cause fixed).
 
     Args:
         cfg: the resolved experiment config.
-        out: the run folder (created; must not hold another run unless ``resume``).
+        out: the run folder (created; must not hold another run unless ``resume`` or ``overwrite``);
+            default ``runs/<data folder name>-<YYYYmmdd-HHMMSS>`` (:func:`toonlab.runs.default_run_dir`).
         resume: continue an interrupted run from each network's ``last.pt``.
+        overwrite: delete the run already in ``out`` first (refused for a folder that is not a toonlab run).
         command: the command line that started the run, recorded in metrics.json.
         callbacks: extra callbacks for every network, after the loggers (e.g. a sweep's pruner).
+
+    Example:
+        >>> metrics = train(cfg)  # into runs/<data folder name>-<date>-<time>  # doctest: +SKIP
     """
+    if out is None:
+        if resume:
+            raise ToonlabError("resume=True (--resume) continues an earlier run: name its folder as out (--out RUN).")
+        out = default_run_dir(cfg.data.path)
     if distributed.requested():  # under torchrun / --nproc N: one model trained by every process
-        return distributed.train_parallel(cfg, out, resume=resume, command=command, callbacks=callbacks)
+        return distributed.train_parallel(cfg, out, resume=resume, overwrite=overwrite, command=command,
+                                          callbacks=callbacks)
     start = time.perf_counter()
     check_config(cfg)
-    out = check_run_folder(cfg, Path(out), resume)
-    set_threads(cfg.train.threads)
-    runtime = resolve_runtime(device=cfg.train.device, precision=cfg.train.precision,
-                              channels_last=cfg.train.channels_last)
-    if cfg.data.folds or cfg.train.repeats > 1:
-        from toonlab.train.many import train_many
+    out = check_run_folder(cfg, Path(out), resume, overwrite=overwrite)
+    with unfinished_removed(out, resume=resume):
+        set_threads(cfg.train.threads)
+        runtime = resolve_runtime(device=cfg.train.device, precision=cfg.train.precision,
+                                  channels_last=cfg.train.channels_last)
+        if cfg.data.folds or cfg.train.repeats > 1:
+            from toonlab.train.many import train_many
 
-        return train_many(cfg, out, runtime, resume=resume, command=command)
-    data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume,
-                        progress=ProgressBar("cache", enabled=cfg.train.progress))
-    return train_prepared(cfg, data, out, runtime, resume=resume, command=command, start=start, callbacks=callbacks)
+            return train_many(cfg, out, runtime, resume=resume, command=command)
+        data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume, for_training=True,
+                            progress=ProgressBar("cache", enabled=cfg.train.progress))
+        return train_prepared(cfg, data, out, runtime, resume=resume, command=command, start=start,
+                              callbacks=callbacks)
 
 
 def train_prepared(
@@ -284,25 +300,15 @@ def _check_balance(train: TrainConfig) -> None:
         raise ToonlabError(f"train.balance_power must be a number > 0, e.g. 1. Received: {power!r}")
 
 
-def check_run_folder(cfg: ExperimentConfig, out: Path, resume: bool) -> Path:
-    """Check the mode, the run folder (new, or an old one to ``resume``) and the data folder; create ``out``."""
-    out = _check_out(out, cfg, resume)
-    if not cfg.data.path:
-        raise ToonlabError("No data folder: pass DATA (`toonlab train DATA --out RUN`) or set data.path in --config.")
-    cfg.data.path = str(Path(cfg.data.path).resolve())  # absolute, so `toonlab eval RUN` works from any folder
-    return out
-
-
-def _check_out(out: Path, cfg: ExperimentConfig, resume: bool) -> Path:
+def check_run_folder(cfg: ExperimentConfig, out: Path, resume: bool, *, overwrite: bool = False) -> Path:
+    """Check the mode, the data folder and the run folder (new, an old one to ``resume``, or one to replace
+    with ``overwrite``, which deletes the old run once everything else is checked). Creates nothing."""
     if cfg.train.mode not in MODES:
         raise ToonlabError(f"train.mode must be 'shared' or 'separate'. Received: {cfg.train.mode!r}")
-    has_run = (out / CONFIG_FILE).exists()
-    if resume and not has_run:
-        raise ToonlabError(f"Cannot resume: {str(out)!r} holds no run. Start it without --resume.")
-    if has_run and not resume:
-        raise ToonlabError(f"{str(out)!r} already holds a run. Continue it with --resume, "
-                           "or choose another --out folder.")
-    out.mkdir(parents=True, exist_ok=True)
+    if not cfg.data.path:
+        raise ToonlabError("No data folder: pass DATA (`toonlab train DATA`) or set data.path in --config.")
+    cfg.data.path = str(Path(cfg.data.path).resolve())  # absolute, so `toonlab eval RUN` works from any folder
+    check_out(out, resume=resume, overwrite=overwrite)
     return out
 
 
