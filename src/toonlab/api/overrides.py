@@ -9,6 +9,8 @@ path or dict) over the defaults, then keyword overrides of three kinds:
 * a section as a dict: ``model={"widths": [32, 64]}``, ``augment={"hflip": 0.5}``;
 * a dotted key: ``**{"train.lr": 1e-3}``.
 
+``data=`` given as a folder (a string or Path) rather than a dict is the data folder.
+
 Precedence is defaults < ``config`` < section dicts < dotted keys < shortcuts, as on the command line.
 
 Example:
@@ -37,7 +39,7 @@ SHORTCUTS: dict[str, str] = {
 }
 
 
-def build_config(data: str | Path | None = None, *, config: str | Path | Mapping | ExperimentConfig | None = None,
+def build_config(data: str | Path | None = None, /, *, config: str | Path | Mapping | ExperimentConfig | None = None,
                  base: ExperimentConfig | None = None, **overrides: Any) -> ExperimentConfig:
     """Defaults (or ``base``) < ``config`` < keyword ``overrides``; ``data`` sets data.path when given.
 
@@ -79,7 +81,9 @@ def split_overrides(overrides: Mapping[str, Any]) -> tuple[dict[str, dict], dict
     for name, value in overrides.items():
         if value is None:
             continue
-        if name in SECTIONS:
+        if name == "data" and isinstance(value, (str, Path)):  # train(data="faces/"): the folder, not a section
+            dotted["data.path"] = str(value)
+        elif name in SECTIONS:
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{name}= takes a dict of {name} keys, e.g. {_example(name)}. Received: "
                                   f"{name}={value!r}")

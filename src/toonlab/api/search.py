@@ -54,7 +54,7 @@ def sweep(spec: str | Path | Mapping, data: str | Path | None = None, *, out: st
                      name=name, heartbeat=heartbeat, threads=threads, train=train, say=say)
 
 
-def tune(data: str | Path | None, *, budget: str | float, out: str | Path | None = None,
+def tune(data: str | Path | None, /, *, budget: str | float, out: str | Path | None = None,
          config: str | Path | Mapping | None = None, recipe: str | Path | None = None, storage: str | None = None,
          trials: int | None = None, progress: bool = True, say: Callable[[str], None] = log.info,
          **overrides: Any):

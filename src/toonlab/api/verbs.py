@@ -49,7 +49,7 @@ def synth(out: str | Path, *, n: int = 10000, size: int = 256, seed: int = 0, wo
                       progress=ProgressBar("synth", enabled=progress))
 
 
-def check(data: str | Path | None = None, *, config: str | Path | Mapping | None = None, progress: bool = True,
+def check(data: str | Path | None = None, /, *, config: str | Path | Mapping | None = None, progress: bool = True,
           **overrides: Any):
     """What loads from ``data``, every file or row that cannot be used and why, label counts, duplicates.
 
@@ -78,12 +78,13 @@ def check(data: str | Path | None = None, *, config: str | Path | Mapping | None
     return check_data(cfg.data, seed=cfg.train.seed, progress=ProgressBar("cache", enabled=progress))
 
 
-def train(data: str | Path | None = None, out: str | Path | None = None, *,
+def train(data: str | Path | None = None, /, out: str | Path | None = None, *,
           config: str | Path | Mapping | None = None, resume: bool = False, **overrides: Any) -> Run:
     """Train one multi-head CNN (or one per task) on ``data``, evaluate it on the test split, write the report.
 
     Args:
-        data: the data folder (or data.path of ``config``).
+        data: the data folder (or data.path of ``config``); ``data=`` as a keyword may be the folder or a
+            data section dict.
         out: the run folder; None = a new ``runs/<data name>-<date>-<time>`` each call, so running the
             same notebook cell again trains a fresh run instead of failing.
         config: a YAML file or a dict of sections, e.g. ``{"train": {"epochs": 3}}``.
@@ -151,7 +152,7 @@ def demo(folder: str | Path = "toonlab-demo", *, n: int = 10000, config: str | P
     return Run(result.run, metrics=result.metrics)
 
 
-def compare(data: str | Path | None, out: str | Path, *, models: str | list[str] = COMPARE_MODELS,
+def compare(data: str | Path | None, /, out: str | Path, *, models: str | list[str] = COMPARE_MODELS,
             backbone: str = "efficientnet_lite0", resume: bool = False,
             config: str | Path | Mapping | None = None, **overrides: Any) -> list:
     """Train several approaches on one split into ``out/<approach>`` and return the comparison table's rows.

@@ -149,7 +149,7 @@ def square_image(im: Image.Image, size: int, rgb: tuple[int, int, int], grayscal
     if grayscale:
         flat = flat.convert("L").convert("RGB")
     # Lanczos after a box reduction to within 2x of the target: Pillow's thumbnail() default, half the cost.
-    return np.asarray(flat.resize((size, size), RESAMPLE, box=box, reducing_gap=2.0), dtype=np.uint8)
+    return np.array(flat.resize((size, size), RESAMPLE, box=box, reducing_gap=2.0), dtype=np.uint8)  # writable
 
 
 def _draft_box(full: tuple[int, int], reduced: tuple[int, int]) -> tuple[float, float, float, float]:
