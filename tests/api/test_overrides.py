@@ -54,7 +54,8 @@ def test_an_unknown_keyword_names_the_valid_ones_and_the_closest():
 
 
 def test_unknown_keys_and_wrong_values_name_the_keyword():
-    with pytest.raises(ConfigError, match=r"model=\{'widthz': \.\.\.\}: unknown key model\.widthz\. Did you mean 'widths'"):
+    with pytest.raises(ConfigError, match=r"model=\{'widthz': \.\.\.\}: unknown key model\.widthz\. "
+                                          r"Did you mean 'widths'"):
         build_config(model={"widthz": [8]})
     with pytest.raises(ConfigError, match=r"'train\.lrr': unknown key train\.lrr\. Did you mean 'lr'"):
         build_config(**{"train.lrr": 1})

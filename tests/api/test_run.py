@@ -109,6 +109,9 @@ def test_separate_mode_history_model_and_regression(runs, toy):
     assert list(run.model(task="size").tasks) == ["size"]
     with pytest.raises(ToonlabError, match=r"one network per task; say which with task=, one of color, size"):
         run.model()
+    with pytest.raises(ToonlabError, match=r"task= must be one of this run's tasks: color, size\. "
+                                           r"Received: task='hair'"):
+        run.model(task="hair")
     pred = run.predict(sorted(toy.rglob("*.png"))[0])
     assert set(pred["size"]) == {"value"} and "label" in pred["color"]
 

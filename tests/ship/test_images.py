@@ -33,7 +33,7 @@ def test_every_in_memory_form_decodes_like_the_file(png, grayscale):
 
 
 def test_grey_and_single_channel_arrays(png):
-    grey = np.asarray(Image.open(png).convert("L"))
+    grey = np.array(Image.open(png).convert("L"))
     assert to_pil(grey).mode == "L" and to_pil(grey[..., None]).mode == "L"
     assert to_pil(torch.from_numpy(grey)[None].float() / 255).mode == "L"
 

@@ -121,13 +121,13 @@ class Run:
             raise ToonlabError(f"{str(self.dir)!r} is a k-fold/repeats folder of {len(self.members)} runs, not one "
                                "trained model. Take one member's: run.members[0].model().")
         nets = load_networks(self.dir, device=device)
-        if len(nets) == 1 and task in (None, *nets[0].tasks):
-            return nets[0]
         found = {name: net for net in nets for name in net.tasks}
-        if task not in found:
+        if task is None and len(nets) > 1:
             raise ToonlabError(f"This run trained one network per task; say which with task=, one of "
-                               f"{', '.join(found)}. Received: task={task!r}")
-        return found[task]
+                               f"{', '.join(found)}.")
+        if task is not None and task not in found:
+            raise ToonlabError(f"task= must be one of this run's tasks: {', '.join(found)}. Received: task={task!r}")
+        return nets[0] if task is None else found[task]
 
     def predict(self, images: Any, *, batch_size: int = 64, device: str = "auto") -> Any:
         """Each task's label and probability (or value, for regression) for ``images``.
@@ -236,7 +236,7 @@ def _merge_by_epoch(histories: dict[str, list[dict[str, float]]]) -> list[dict[s
     rows: dict[float, dict[str, float]] = {}
     for task, history in histories.items():
         for row in history:
-            merged = rows.setdefault(row.get("epoch", len(rows)), {"epoch": row.get("epoch", len(rows))})
+            merged = rows.setdefault(row["epoch"], {"epoch": row["epoch"]})
             merged.update({(k if k.endswith(f"/{task}") else f"{k}/{task}"): v for k, v in row.items() if k != "epoch"})
     return [rows[epoch] for epoch in sorted(rows)]
 
