@@ -18,7 +18,7 @@ def test_check_returns_the_report(tmp_path):
     toy = make_toy_cartoonset(tmp_path / "toy", n=20, size=16)
     report = toonlab.check(toy, image_size=16, tasks=["color"], progress=False, data={"workers": 1})
     assert report.used == 20 and list(report.tasks) == ["color"] and report.skipped == []
-    with pytest.raises(ToonlabError, match=r"No data folder: pass data"):
+    with pytest.raises(ToonlabError, match=r"No data folder: pass it first, toonlab\.check\('faces/', \.\.\.\)"):
         toonlab.check()
 
 

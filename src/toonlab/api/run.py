@@ -146,7 +146,7 @@ class Run:
             ``{"value"}``); for a list, batch or folder a list of such dicts, in order.
 
         Example:
-            >>> preds = run.predict(["toons/0/cs0.png", Image.open("toons/0/cs1.png")])  # doctest: +SKIP
+            >>> preds = run.predict(["face.png", Image.open("other.png")])  # doctest: +SKIP
             >>> preds[0]["hair"]["label"], preds[0]["hair"]["probability"]  # doctest: +SKIP
             ('blond', 0.93)
         """
@@ -178,10 +178,13 @@ class Run:
         Example:
             >>> run.evaluate("more_faces/")["mean_accuracy"]  # doctest: +SKIP
         """
+        from toonlab.api.overrides import flat_options
         from toonlab.evaluate.run import evaluate_run
         from toonlab.report import refresh_report
 
-        self._metrics = evaluate_run(self.dir, data, data_options=data_options or None)
+        typed = flat_options({f"data.{key}": value for key, value in data_options.items()})  # tasks=[...] joined
+        options = {key.partition(".")[2]: value for key, value in typed.items()}
+        self._metrics = evaluate_run(self.dir, data, data_options=options or None)
         refresh_report(self.dir)
         return self._metrics
 

@@ -72,9 +72,7 @@ def check(data: str | Path | None = None, /, *, config: str | Path | Mapping | N
     from toonlab.data.check import check_data
     from toonlab.progress import ProgressBar
 
-    cfg = _with_size(build_config(data, config=config, **overrides))
-    if not cfg.data.path:
-        raise ToonlabError("No data folder: pass data (toonlab.check('faces/')) or set data.path in config=.")
+    cfg = _need_data(_with_size(build_config(data, config=config, **overrides)), "check")
     return check_data(cfg.data, seed=cfg.train.seed, progress=ProgressBar("cache", enabled=progress))
 
 
@@ -109,7 +107,7 @@ def train(data: str | Path | None = None, /, out: str | Path | None = None, *,
     from toonlab.report import refresh_report
     from toonlab.train.run import train as train_run
 
-    cfg = build_config(data, config=config, **overrides)
+    cfg = _need_data(build_config(data, config=config, **overrides), "train")
     folder = _run_folder(out, cfg.data.path, resume)
     metrics = train_run(cfg, folder, resume=resume, command=call_text("train", data, out, overrides))
     refresh_report(folder)
@@ -174,7 +172,7 @@ def compare(data: str | Path | None, /, out: str | Path, *, models: str | list[s
     """
     from toonlab.compare import compare as run_compare
 
-    cfg = _with_size(build_config(data, config=config, **overrides))
+    cfg = _need_data(_with_size(build_config(data, config=config, **overrides)), "compare")
     names = [m.strip() for m in (models.split(",") if isinstance(models, str) else models) if m.strip()]
     return run_compare(cfg, names, out, backbone=backbone, resume=resume)
 
@@ -200,6 +198,14 @@ def _run_folder(out: str | Path | None, data: str, resume: bool) -> Path:
         raise ToonlabError(f"{str(folder)!r} already holds a run. Continue it with resume=True, pass another out=, "
                            "or leave out= unset for a new folder under runs/.")
     return folder
+
+
+def _need_data(cfg, verb: str):
+    """``cfg`` if it names a data folder, else the error a Python caller can act on."""
+    if not cfg.data.path:
+        raise ToonlabError(f"No data folder: pass it first, toonlab.{verb}('faces/', ...), or set data.path in "
+                           "config=.")
+    return cfg
 
 
 def _with_size(cfg):
