@@ -117,7 +117,7 @@ def unknown_keyword(name: str, value: Any = None) -> str:
         hint = f"Did you mean {close[0]}=? " if close else ""
     valid = ", ".join([*SHORTCUTS, *SECTIONS])
     return (f"Unknown keyword argument {name}=. {hint}Valid keywords: {valid}, or any config key as "
-            f"**{{'section.key': value}} (`toonlab train --help` lists every key). Received: {name}={_short(value)}")
+            f"**{{'section.key': value}} (`toonlab config` lists every key). Received: {name}={_short(value)}")
 
 
 def _short(value: Any) -> str:
