@@ -131,17 +131,25 @@ def decode_image(path: str | Path, size: int, rgb: tuple[int, int, int], graysca
     with Image.open(path) as im:
         full = im.size
         im.draft("RGB", (size, size))  # JPEG only: decode at a reduced scale 1/2^k that is still >= size
-        box = _draft_box(full, im.size)
-        if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info:
-            rgba = im if im.mode == "RGBA" else im.convert("RGBA")
-            flat = Image.new("RGB", rgba.size, rgb)
-            flat.paste(rgba, mask=rgba)  # composite at full size, before resizing, so edges blend exactly
-        else:
-            flat = im.convert("RGB")
+        return square_image(im, size, rgb, grayscale, box=_draft_box(full, im.size))
+
+
+def square_image(im: Image.Image, size: int, rgb: tuple[int, int, int], grayscale: bool = False,
+                 box: tuple[float, float, float, float] | None = None) -> np.ndarray:
+    """A PIL image (file or in memory) as :func:`decode_image` makes it: ``(size, size, 3)`` uint8.
+
+    ``box``: the part of ``im`` that holds the picture (a draft-decoded JPEG); None = all of it.
+    """
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info:
+        rgba = im if im.mode == "RGBA" else im.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, rgb)
+        flat.paste(rgba, mask=rgba)  # composite at full size, before resizing, so edges blend exactly
+    else:
+        flat = im.convert("RGB")
     if grayscale:
         flat = flat.convert("L").convert("RGB")
     # Lanczos after a box reduction to within 2x of the target: Pillow's thumbnail() default, half the cost.
-    return np.asarray(flat.resize((size, size), RESAMPLE, box=box, reducing_gap=2.0), dtype=np.uint8)
+    return np.array(flat.resize((size, size), RESAMPLE, box=box, reducing_gap=2.0), dtype=np.uint8)  # writable
 
 
 def _draft_box(full: tuple[int, int], reduced: tuple[int, int]) -> tuple[float, float, float, float]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -64,6 +65,20 @@ class Predictions:
         order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
         return order, np.take_along_axis(probs, order, axis=1)
 
+    def records(self) -> list[dict[str, dict[str, Any]]]:
+        """One dict per image: task → ``{"label", "probability", "probabilities": {class: p}}`` (classification)
+        or ``{"value"}`` (regression)."""
+        return [{name: _record(spec, self.outputs[name][i]) for name, spec in self.tasks.items()}
+                for i in range(len(self.files))]
+
+
+def _record(spec: TaskSpec, out: np.ndarray) -> dict[str, Any]:
+    if spec.is_regression:
+        return {"value": float(out)}
+    best = int(np.argmax(out))
+    return {"label": spec.classes[best], "probability": float(out[best]),
+            "probabilities": {c: float(p) for c, p in zip(spec.classes, out)}}
+
 
 def predict_images(
     run: str | Path, images: Sequence[str | Path], *, batch_size: int = 64, device: str = "auto",
@@ -85,9 +100,9 @@ def predict_images(
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ToonlabError(f"--batch-size must be a whole number of images >= 1. Received: batch_size={batch_size!r}")
     paths = find_images(images)
-    sets = [load_networks(member, device=device) for member in member_runs(run) or [Path(run)]]
+    sets = load_member_networks(run, device=device)
     prep = shared_preprocessing([net for nets in sets for net in nets])
-    tasks = _common_tasks(sets)
+    tasks = common_tasks(sets)
     files, failures, chunks = [], [], {name: [] for name in tasks}
     for lo in range(0, len(paths), batch_size):
         pixels, ok, bad = _decode_batch(paths[lo : lo + batch_size], prep)
@@ -101,6 +116,19 @@ def predict_images(
                            f"{failures[0].reason}. Pass image files PIL can open.")
     outputs = {name: np.concatenate(parts) for name, parts in chunks.items()}
     return Predictions(files, tasks, outputs, failures, members=len(sets))
+
+
+def load_member_networks(run: str | Path, *, device: str = "auto") -> list[list[RunNetwork]]:
+    """The networks of ``run``: one set per member of a k-fold/repeats parent, else the run's one set."""
+    return [load_networks(member, device=device) for member in member_runs(run) or [Path(run)]]
+
+
+def predict_pixels(sets: list[list[RunNetwork]], prep: Preprocessing, pixels: np.ndarray, *,
+                   batch_size: int = 64) -> dict[str, np.ndarray]:
+    """Outputs per task for decoded ``(N, H, W, 3)`` uint8 ``pixels``, averaged over ``sets`` (see
+    :func:`load_member_networks`): class probabilities ``(N, K)`` or regression values ``(N,)``."""
+    chunks = [_average(sets, prep, pixels[lo : lo + batch_size]) for lo in range(0, len(pixels), batch_size)]
+    return {name: np.concatenate([c[name] for c in chunks]) for name in chunks[0]}
 
 
 def find_images(images: Sequence[str | Path]) -> list[Path]:
@@ -149,7 +177,7 @@ def _average(sets: list[list[RunNetwork]], prep: Preprocessing, pixels: np.ndarr
     return {name: out / len(sets) for name, out in total.items()} if len(sets) > 1 else total
 
 
-def _common_tasks(sets: list[list[RunNetwork]]) -> dict[str, TaskSpec]:
+def common_tasks(sets: list[list[RunNetwork]]) -> dict[str, TaskSpec]:
     """The tasks every member predicts, with identical classes (else averaging would mix classes up)."""
     tasks = all_tasks(sets[0])
     for nets in sets[1:]:
