@@ -1,8 +1,9 @@
 """The run-folder layout helpers: default names, what counts as a run, whether a run has trained."""
 
 from datetime import datetime
+from pathlib import Path
 
-from toonlab.runs import default_run_dir, has_trained, is_run_folder
+from toonlab.runs import default_run_dir, default_tune_dir, has_trained, is_run_folder
 
 NOON = datetime(2026, 12, 3, 9, 30, 5)
 
@@ -55,3 +56,8 @@ def _with(folder, name):
     (folder / name).parent.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text("")
     return folder
+
+
+def test_default_tune_dir_is_fixed_so_the_same_command_resumes():
+    assert default_tune_dir("data/faces") == Path("runs/tune-faces")
+    assert default_tune_dir(None) == Path("runs/tune")

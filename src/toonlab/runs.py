@@ -62,6 +62,18 @@ def default_run_dir(data_path: str | Path | None, *, prefix: str = "", now: date
     return run
 
 
+def default_tune_dir(data_path: str | Path | None, *, parent: str | Path = RUNS_DIR) -> Path:
+    """The folder of ``toonlab tune`` when none is given: ``runs/tune-<data folder name>`` (``runs/tune``
+    without data). Fixed, not time-stamped, so running the same command again resumes the search.
+
+    Example:
+        >>> default_tune_dir("data/faces").as_posix()
+        'runs/tune-faces'
+    """
+    name = Path(data_path).expanduser().resolve().name if data_path else ""
+    return Path(parent) / (f"tune-{name}" if name else "tune")
+
+
 def is_run_folder(path: str | Path) -> bool:
     """True when ``path`` holds a toonlab run: a config.yaml with toonlab's sections and a run file beside it."""
     path = Path(path)

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 import toonlab
-from toonlab.api.folders import default_run_dir, default_tune_dir
 from toonlab.api.verbs import call_text
 from toonlab.config import ConfigError
 from toonlab.errors import ToonlabError
@@ -72,13 +71,9 @@ def test_demo_returns_the_run(monkeypatch, tmp_path):
     assert seen["cfg"].train.epochs == 2 and seen["command"].startswith("toonlab.demo(")
 
 
-def test_default_folders(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    first = default_run_dir("faces/")
-    first.mkdir(parents=True)
-    assert first.parent == Path("runs") and first.name.startswith("faces-")
-    assert default_run_dir("faces").name == f"{first.name}-2"  # the same second: a suffix, never the same folder
-    assert default_tune_dir(None) == Path("runs/tune")
+def test_train_overwrite_and_resume_are_exclusive(tmp_path):
+    with pytest.raises(ToonlabError, match="pass one of them"):
+        toonlab.train(tmp_path, tmp_path / "run", resume=True, overwrite=True, epochs=1)
 
 
 def test_call_text_records_the_python_call():

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from toonlab.api.folders import default_tune_dir
+from toonlab.runs import default_tune_dir
 from toonlab.api.overrides import flat_options
 
 log = logging.getLogger(__name__)

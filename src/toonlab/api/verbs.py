@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from toonlab.api.folders import default_run_dir
+from toonlab.runs import default_run_dir
 from toonlab.api.overrides import build_config
 from toonlab.api.run import CONFIG_FILE, Run
 from toonlab.errors import ToonlabError
@@ -77,7 +77,8 @@ def check(data: str | Path | None = None, /, *, config: str | Path | Mapping | N
 
 
 def train(data: str | Path | None = None, /, out: str | Path | None = None, *,
-          config: str | Path | Mapping | None = None, resume: bool = False, **overrides: Any) -> Run:
+          config: str | Path | Mapping | None = None, resume: bool = False, overwrite: bool = False,
+          **overrides: Any) -> Run:
     """Train one multi-head CNN (or one per task) on ``data``, evaluate it on the test split, write the report.
 
     Args:
@@ -87,6 +88,7 @@ def train(data: str | Path | None = None, /, out: str | Path | None = None, *,
             same notebook cell again trains a fresh run instead of failing.
         config: a YAML file or a dict of sections, e.g. ``{"train": {"epochs": 3}}``.
         resume: continue the interrupted run in ``out`` from its last checkpoint.
+        overwrite: replace the run already in ``out`` (a folder that is not a toonlab run is never deleted).
         **overrides: shortcuts as on the command line (``epochs``, ``tasks`` as a list or comma string,
             ``image_size``, ``lr``, ``seed``, ``batch_size``, ``budget``, ``mode``, ``folds``, ``repeats``,
             ``source``, ``labels``, ``pattern``, ``regression``, ``group``, ``limit``, ``progress``, ...), a
@@ -108,8 +110,9 @@ def train(data: str | Path | None = None, /, out: str | Path | None = None, *,
     from toonlab.train.run import train as train_run
 
     cfg = _need_data(build_config(data, config=config, **overrides), "train")
-    folder = _run_folder(out, cfg.data.path, resume)
-    metrics = train_run(cfg, folder, resume=resume, command=call_text("train", data, out, overrides))
+    folder = _run_folder(out, cfg.data.path, resume, overwrite)
+    metrics = train_run(cfg, folder, resume=resume, overwrite=overwrite,
+                        command=call_text("train", data, out, overrides))
     refresh_report(folder)
     return Run(folder, metrics=metrics)
 
@@ -185,8 +188,10 @@ def call_text(verb: str, data: Any, out: Any, overrides: Mapping[str, Any]) -> s
     return f"toonlab.{verb}({', '.join(parts)})"
 
 
-def _run_folder(out: str | Path | None, data: str, resume: bool) -> Path:
+def _run_folder(out: str | Path | None, data: str, resume: bool, overwrite: bool) -> Path:
     """``out``, or a fresh default folder; refuses (in Python's words) to train over another run."""
+    if resume and overwrite:
+        raise ToonlabError("resume=True continues the run in out= and overwrite=True replaces it: pass one of them.")
     if out is None:
         if resume:
             raise ToonlabError("resume=True needs the run to continue: pass out= (e.g. out=run.dir of that run).")
@@ -194,9 +199,9 @@ def _run_folder(out: str | Path | None, data: str, resume: bool) -> Path:
     folder = Path(out)
     if resume and not (folder / CONFIG_FILE).exists():
         raise ToonlabError(f"Cannot resume: {str(folder)!r} holds no run. Train it without resume=True.")
-    if (folder / CONFIG_FILE).exists() and not resume:
-        raise ToonlabError(f"{str(folder)!r} already holds a run. Continue it with resume=True, pass another out=, "
-                           "or leave out= unset for a new folder under runs/.")
+    if (folder / CONFIG_FILE).exists() and not (resume or overwrite):
+        raise ToonlabError(f"{str(folder)!r} already holds a run. Continue it with resume=True, replace it with "
+                           "overwrite=True, pass another out=, or leave out= unset for a new folder under runs/.")
     return folder
 
 

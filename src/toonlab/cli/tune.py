@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from toonlab.cli import options
+from toonlab.runs import default_tune_dir
 
 
 def tune_args(p: argparse.ArgumentParser) -> None:
@@ -38,7 +39,7 @@ def tune(args: argparse.Namespace) -> int:
     from toonlab.sweep.results import format_table as format_trials
     from toonlab.sweep.tune import tune as run_tune
 
-    out = Path(args.out) if args.out else default_out(args.data)
+    out = Path(args.out) if args.out else default_tune_dir(args.data)
     say = (lambda message: None) if args.quiet else functools.partial(print, flush=True)
     say(f"Tune folder: {out}")
     result = run_tune(args.data, out, budget=args.budget, config=args.config, overrides=args.overrides,
@@ -53,11 +54,6 @@ def tune(args: argparse.Namespace) -> int:
           f"{result.best} · trials: {result.out / 'results.csv'} · {_spent(result)}")
     return 0
 
-
-def default_out(data: str | None) -> Path:
-    """``runs/tune-<data folder name>`` (``runs/tune`` without DATA)."""
-    name = Path(data).expanduser().resolve().name if data else ""
-    return Path("runs") / (f"tune-{name}" if name else "tune")
 
 
 def _short(point: dict) -> str:
