@@ -1,4 +1,4 @@
-"""``import toonlab``: fast, one function per verb, and docs/api.md's example runs as written."""
+"""``import toonlab``: fast, one function per verb, and the README's and docs/api.md's example runs as written."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import toonlab
 from toonlab.errors import ToonlabError
 from toonlab.testing import make_toy_cartoonset
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "api.md"
+ROOT = Path(__file__).resolve().parents[1]
 TINY = dict(epochs=1, image_size=16, batch_size=16, progress=False, model={"widths": [8], "head_width": 16},
             data={"workers": 1}, eval={"plots": False, "report": False}, **{"train.precision": "fp32"})
 
@@ -46,10 +46,12 @@ def test_unknown_attribute_is_an_attribute_error():
         toonlab.trian  # noqa: B018
 
 
-def test_the_example_in_docs_api_md_runs_as_written(tmp_path, monkeypatch, capsys):
-    block = re.search(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S).group(1)
+@pytest.mark.parametrize("doc", ["README.md", "docs/api.md"])
+def test_the_python_example_runs_as_written(doc, tmp_path, monkeypatch, capsys):
+    path = ROOT / doc
+    block = re.search(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), re.S).group(1)
     monkeypatch.chdir(tmp_path)
-    exec(compile(block, str(DOC), "exec"), {})  # noqa: S102 - our own documentation
+    exec(compile(block, str(path), "exec"), {})  # noqa: S102 - our own documentation
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].startswith("Run('runs/toons-") and "['hair', 'face_color']" in printed[0]
     assert "mean test accuracy" in printed[0] and 0 <= float(printed[1]) <= 1
