@@ -35,7 +35,8 @@ from toonlab.evaluate.metrics import majority_classes
 from toonlab.evaluate.run import evaluate_prepared
 from toonlab.models import OWN_MODELS, create_model, recommended_size
 from toonlab.models.transfer import PretrainedBackbone, param_groups
-from toonlab.progress import ProgressBar
+from toonlab.console import ensure_console
+from toonlab.progress import Progress
 from toonlab.runs import CONFIG_FILE, group_folder
 from toonlab.runtime import Runtime, resolve_runtime, set_threads
 from toonlab.train import distributed
@@ -46,6 +47,7 @@ from toonlab.train.callbacks import (
     ModelCheckpoint,
     TensorBoardLogger,
 )
+from toonlab.train.callbacks.epoch_line import EpochLine
 from toonlab.train.callbacks.task_balance import TaskBalance, reference_losses
 from toonlab.train.callbacks.unfreeze import UnfreezeBackbone
 from toonlab.train.checkpoint import load_checkpoint, tasks_to_dict
@@ -70,7 +72,12 @@ def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, comma
         resume: continue an interrupted run from each network's ``last.pt``.
         command: the command line that started the run, recorded in metrics.json.
         callbacks: extra callbacks for every network, after the loggers (e.g. a sweep's pruner).
+
+    One line per epoch goes to the ``toonlab`` logger at INFO (shown on stderr when the program has
+    not configured logging, see :mod:`toonlab.console`); ``cfg.train.progress`` adds progress bars on
+    a terminal or in a notebook, a few plain lines otherwise (:mod:`toonlab.progress`).
     """
+    ensure_console()
     if distributed.requested():  # under torchrun / --nproc N: one model trained by every process
         return distributed.train_parallel(cfg, out, resume=resume, command=command, callbacks=callbacks)
     start = time.perf_counter()
@@ -84,7 +91,7 @@ def train(cfg: ExperimentConfig, out: str | Path, *, resume: bool = False, comma
 
         return train_many(cfg, out, runtime, resume=resume, command=command)
     data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume,
-                        progress=ProgressBar("cache", enabled=cfg.train.progress))
+                        progress=Progress("cache", enabled=cfg.train.progress))
     return train_prepared(cfg, data, out, runtime, resume=resume, command=command, start=start, callbacks=callbacks)
 
 
@@ -322,10 +329,14 @@ def _batches(cfg: ExperimentConfig, data: PreparedData, fit_labels: np.ndarray, 
 
 def _callbacks(cfg: ExperimentConfig, folder: Path, tasks: dict[str, TaskSpec], extra: list[Callback]) -> list:
     monitor, mode = monitored_metric(cfg.train.monitor, tasks)
-    # ModelCheckpoint goes last so last.pt holds the other callbacks' updated state.
+    # ModelCheckpoint goes last (before the console line, which keeps no state) so last.pt holds the other
+    # callbacks' updated state.
+    checkpoint = ModelCheckpoint(folder / "checkpoints", monitor, mode=mode)
+    prefix = f"{next(iter(tasks))}: " if cfg.train.mode == "separate" else ""
+    line = [EpochLine(cfg.train.epochs, checkpoint, prefix=prefix)] if distributed.is_main() else []
     return [CSVLogger(folder / "history.csv"), TensorBoardLogger(folder / "tb"),
             EarlyStopping(monitor, patience=cfg.train.patience, mode=mode, min_delta=cfg.train.min_delta),
-            *extra, ModelCheckpoint(folder / "checkpoints", monitor, mode=mode)]
+            *extra, checkpoint, *line]
 
 
 def monitored_metric(monitor: str, tasks: dict[str, TaskSpec]) -> tuple[str, str]:
