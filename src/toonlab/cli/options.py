@@ -12,6 +12,19 @@ import argparse
 from toonlab.errors import ToonlabError
 
 
+def console_args(p: argparse.ArgumentParser) -> None:
+    """``-q/--quiet`` and ``--no-progress``, on every verb (see :mod:`toonlab.progress`)."""
+    p.add_argument("-q", "--quiet", action="store_true", help="Only warnings and the result: no epoch lines, "
+                   "no progress.")
+    p.add_argument("--no-progress", action="store_true", help="No progress bars or progress lines (epoch lines "
+                   "stay). Without a terminal (a log file, CI) there is never a bar, only a few plain lines.")
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    """False with ``--quiet`` or ``--no-progress``: the value of the library's ``progress`` argument."""
+    return not (getattr(args, "quiet", False) or getattr(args, "no_progress", False))
+
+
 def source_args(p: argparse.ArgumentParser) -> None:
     """How labels are read (the same options for check, train, eval, demo and in YAML under data:)."""
     g = p.add_argument_group("labels", "How labels are read from DATA (YAML: the data section).")
@@ -50,7 +63,6 @@ def config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, help="Learning rate.")
     p.add_argument("--weights", help="Pretrained backbones: a local weights file (model.weights; default 'imagenet' "
                    "from torchvision's cache or the efficientnet_lite0 package, never downloaded).")
-    p.add_argument("--no-progress", action="store_true", help="No progress bar.")
     p.set_defaults(takes_overrides=True)
     p.epilog = config_keys_help()
     p.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -75,7 +87,7 @@ def resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None)
     for key, value in shortcuts.items():
         if value is not None:
             set_option(cfg, key, value)
-    if getattr(args, "no_progress", False) or args.quiet:
+    if not show_progress(args):
         cfg.train.progress = False
     if cfg.data.image_size == 0:  # the model's recommended size (imports torch: only when asked for)
         from toonlab.models import recommended_size

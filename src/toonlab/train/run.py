@@ -126,7 +126,8 @@ def train_prepared(
              "epochs": plans}
     if distributed.active():
         extra["processes"] = distributed.processes()
-    return distributed.on_main(lambda: evaluate_prepared(out, data, runtime, extra=extra, options=cfg.eval))
+    return distributed.on_main(lambda: evaluate_prepared(out, data, runtime, extra=extra, options=cfg.eval,
+                                                                progress=cfg.train.progress))
 
 
 def _warn_duplicates(data: PreparedData) -> None:
