@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 
@@ -87,3 +88,30 @@ def test_cache_building_without_a_terminal_writes_plain_progress_lines(tmp_path,
 @pytest.mark.parametrize("seconds, text", [(0, "0s"), (12.4, "12s"), (185, "3m05s"), (3720, "1h02m")])
 def test_format_eta(seconds, text):
     assert format_eta(seconds) == text
+
+
+def test_a_loop_that_logs_its_own_closing_line_gets_no_summary(no_tty, monkeypatch, caplog):
+    monkeypatch.setattr(progress, "PLAIN_EVERY_S", 0.0)
+    with caplog.at_level(logging.INFO, logger="toonlab"):
+        with Progress("epoch 1/2", total=4, unit="batch", summary=False) as bar:
+            for _ in range(4):
+                bar.set_postfix("loss 0.5")
+                bar.update()
+    assert lines(caplog) == ["epoch 1/2: 1/4 batch (25 %), 0s, ETA 0s, loss 0.5",
+                             "epoch 1/2: 2/4 batch (50 %), 0s, ETA 0s, loss 0.5",
+                             "epoch 1/2: 3/4 batch (75 %), 0s, ETA 0s, loss 0.5"]
+
+
+def test_a_stream_that_is_no_sized_terminal_is_not_a_tty(monkeypatch, tmp_path):
+    class Pretender:
+        def isatty(self):
+            return True
+
+        def fileno(self):
+            raise OSError("no descriptor")
+
+    monkeypatch.setattr(sys, "stderr", Pretender())
+    assert not progress.stderr_is_tty()
+    with open(tmp_path / "log.txt", "w") as f:
+        monkeypatch.setattr(sys, "stderr", f)
+        assert not progress.stderr_is_tty()

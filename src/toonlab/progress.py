@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from typing import Iterable, Iterator, TypeVar
@@ -31,11 +32,14 @@ PLAIN_EVERY_S = 10.0  # ... and at most one per this many seconds (the first aft
 
 
 def stderr_is_tty() -> bool:
-    """True when stderr is an interactive terminal (tests monkeypatch this)."""
-    isatty = getattr(sys.stderr, "isatty", None)
+    """True when stderr is an interactive terminal that says how wide it is (tests monkeypatch this).
+
+    A pseudo-terminal of width 0 (``docker run -t``, ``script`` without a terminal) gets plain lines:
+    tqdm would draw nothing there.
+    """
     try:
-        return bool(isatty and isatty())
-    except ValueError:  # a closed stream
+        return bool(sys.stderr.isatty() and os.get_terminal_size(sys.stderr.fileno()).columns > 0)
+    except (AttributeError, OSError, ValueError):  # no such method, no descriptor, a closed stream
         return False
 
 
@@ -78,11 +82,13 @@ class Progress:
         enabled: False shows nothing.
         unit: the unit's name, e.g. ``"img"``.
         every: plain lines at most once per this many seconds (default :data:`PLAIN_EVERY_S`).
+        summary: after plain progress lines, end with ``desc: N unit in 42s`` (False when the caller
+            logs its own closing line, as each epoch does).
     """
 
     def __init__(self, desc: str, *, total: int | None = None, enabled: bool = True, unit: str = "img",
-                 every: float | None = None) -> None:
-        self.desc, self.total, self.unit, self.every = desc, total, unit, every
+                 every: float | None = None, summary: bool = True) -> None:
+        self.desc, self.total, self.unit, self.every, self.summary = desc, total, unit, every, summary
         self.mode = progress_mode(enabled)
         self.enabled = self.mode != "off"
         self.done, self.postfix, self.bar = 0, "", None
@@ -116,7 +122,7 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-        elif self.mode == "lines" and self.lines and self.done:
+        elif self.mode == "lines" and self.lines and self.done and self.summary:
             log.info("%s", self._line(final=True))
             self.lines = 0
 

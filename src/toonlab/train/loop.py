@@ -30,7 +30,7 @@ from toonlab.train.state import Fit, FitOptions, Meter
 
 __all__ = ["Fit", "FitOptions", "evaluate", "fit", "predict", "train_one_epoch", "train_step"]
 log = logging.getLogger(__name__)
-EPOCH_LINES_EVERY_S = 30.0  # no terminal: a plain progress line within an epoch at most this often
+EPOCH_LINES_EVERY_S = 60.0  # no terminal: a plain progress line within an epoch at most this often
 
 
 def train_step(
@@ -80,7 +80,8 @@ def train_one_epoch(
     """
     model.train()
     meter = meter or Meter(tasks)
-    with Progress(desc, total=_length(batches), enabled=progress, unit="batch", every=EPOCH_LINES_EVERY_S) as bar:
+    with Progress(desc, total=_length(batches), enabled=progress, unit="batch", every=EPOCH_LINES_EVERY_S,
+                  summary=False) as bar:
         for step, (x, y) in enumerate(batches, start=start + 1):
             result = train_step(model, x, y, optimizer, tasks=tasks, runtime=runtime, loss_weights=loss_weights,
                                 augment=augment, label_smoothing=label_smoothing)
