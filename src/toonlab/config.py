@@ -38,8 +38,9 @@ class DataConfig:
     """Where the images and labels are and how they become tensors."""
 
     path: str = _f("", "Data folder (for the built-in set, a folder written by `toonlab synth`).")
-    source: str = _f("cartoonset", "Label source: 'cartoonset' (sidecar CSVs), 'manifest' (one CSV/TSV), "
-                     "'folders' (class = parent folder) or 'filename' (regex over file names).")
+    source: str = _f("auto", "Label source: 'auto' (detect it from DATA's layout), 'cartoonset' (sidecar CSVs), "
+                     "'manifest' (one CSV/TSV), 'folders' (class = parent folder) or 'filename' (regex over file "
+                     "names).")
     tasks: str = _f("all", "Comma list of tasks to train, or 'all' (combined tasks such as 'a+b' included).")
     labels: str = _f("", "source=manifest: the CSV/TSV file (relative to DATA or absolute).")
     file_column: str = _f("file", "source=manifest: column with each image's path relative to DATA.")
@@ -57,7 +58,8 @@ class DataConfig:
     image_size: int = _f(64, "Square training size in pixels; images are resized once into the cache. 0 = the "
                          "model's recommended size (224 for pretrained backbones, 64 otherwise).")
     background: str = _f("white", "Colour that transparent pixels are composited onto (name or #rrggbb).")
-    grayscale: bool = _f(False, "Convert images to grey when caching (three equal channels), as seed 003 does.")
+    grayscale: bool = _f(False, "Convert images to grey when caching (three equal channels), e.g. to compare drawings "
+                         "with photos on shape rather than colour.")
     limit: int = _f(0, "Use only the first N images (sorted by path); 0 = all.")
     subset: int | float = _f(0, "Use a seeded sample of the images, stratified and grouped like the splits: a count "
                              "(int) or a fraction (float, e.g. 0.3); 0 = all. Sweeps' rounds set it.")
@@ -94,7 +96,8 @@ class ModelConfig:
     norm_position: str = _f("before_activation", "Batch norm 'before_activation' or 'after_activation'.")
     dropout_position: str = _f("after_pool", "Stage dropout 'after_pool' or 'before_pool'.")
     lrn_size: int = _f(0, "Local response normalisation over this many channels after each stage's activation; 0 = off.")
-    bias: bool = _f(True, "Learn biases; false freezes every bias at its initial value (IgNet).")
+    bias: bool = _f(True, "Learn biases; false freezes every bias at its initial value (a regulariser, like "
+                   "FreezeConnect for biases).")
     init: str = _f("default", "Weight init: 'default' (PyTorch), 'kaiming', 'xavier' or 'uniform' (ranges below).")
     init_weight_range: float | list = _f(1.0, "init='uniform': weights ~ U(-W/(kh*kw), W/(kh*kw)); one W or a list per layer.")
     init_bias_range: float | list = _f(0.0, "init='uniform': biases ~ U(-B, B); one B or a list per layer.")
@@ -206,7 +209,8 @@ class AugmentConfig:
     sharpness: float = _f(0.0, "Max sharpness change: factor in 1±sharpness (0 blurs, 2 sharpens).")
     p_invert: float = _f(0.0, "Probability of inverting the colours.")
     p_grayscale: float = _f(0.0, "Probability of converting to grayscale.")
-    p_noise: float = _f(0.0, "Probability of pixel noise (IgNet §5.1).")
+    p_noise: float = _f(0.0, "Probability of pixel noise: a random share of the pixels each moves by a random amount "
+                          "(noise_level, noise_fraction).")
     noise_level: float = _f(0.0, "Pixel noise: max change of a noisy pixel, as a fraction of the full range.")
     noise_fraction: float = _f(0.0, "Pixel noise: fraction of pixels changed.")
 

@@ -199,5 +199,5 @@ def test_without_usable_images_the_table_is_not_checked(tmp_path):
     root = tmp_path / "data"
     image(root, "0/cs1.png")  # no sidecar: skipped, so the source knows no task at all
     write(root / "hidden.csv", "file,attribute", "0/cs1.png,glasses_color")
-    labels = load_labels(root)
+    labels = load_labels(root, source="cartoonset")
     assert not labels.samples and "no label file" in labels.skipped[0].reason

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from toonlab.report import write_report
 
-RUN_SECTIONS = ["command", "config", "data", "metrics", "curves", "confusion", "mistakes", "robustness", "explain"]
+RUN_SECTIONS = ["result", "metrics", "curves", "confusion", "mistakes", "robustness", "explain", "data", "command",
+                "config"]
+MEMBER_SECTIONS = [s for s in RUN_SECTIONS if s not in ("robustness", "explain")]
 
 
 def render(browser, html_file: Path, screenshot: Path) -> dict:
@@ -24,6 +26,9 @@ def render(browser, html_file: Path, screenshot: Path) -> dict:
     shown = page.evaluate("""() => ({
         sections: Array.from(document.querySelectorAll('section')).map(s => [s.id, s.getBoundingClientRect().height]),
         images: Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth, i.naturalHeight]),
+        charts: Array.from(document.querySelectorAll('svg.chart')).map(c => [c.closest('section').id,
+            c.getBoundingClientRect().width, c.getBoundingClientRect().height]),
+        first: document.querySelector('section').innerText.slice(0, 200),
         scripts: document.scripts.length,
     })""")
     page.screenshot(path=str(screenshot), full_page=True)
@@ -45,15 +50,18 @@ def test_run_report_renders_in_chromium(browser, full_run, tmp_path):
     html_file = write_report(full_run)
     shown = render(browser, html_file, tmp_path / "run-report.png")
     check_page(shown, RUN_SECTIONS, html_file)
-    assert len(shown["images"]) >= 1 + 1 + 5  # learning curves, an explanation panel, mistake thumbnails
+    assert len(shown["images"]) >= 1 + 5  # an explanation panel, mistake thumbnails
+    charts = [sid for sid, width, height in shown["charts"] if width > 100 and height > 50]
+    assert charts == ["result"] + ["curves"] * 6  # the bar chart, then accuracy and loss of all tasks, color, size
+    assert "mean test accuracy" in shown["first"]
     assert (tmp_path / "run-report.png").stat().st_size > 10_000
     print(f"\nscreenshot: {tmp_path / 'run-report.png'}")
 
 
 def test_folds_parent_and_sweep_reports_render_in_chromium(browser, folds_parent, sweep_dir, tmp_path):
     html_file = write_report(folds_parent)
-    check_page(render(browser, html_file, tmp_path / "folds.png"), ["command", "members", "config"], html_file)
+    check_page(render(browser, html_file, tmp_path / "folds.png"), ["result", "members", "command", "config"], html_file)
     member = folds_parent / "fold-1" / "report.html"
-    check_page(render(browser, member, tmp_path / "fold-1.png"), RUN_SECTIONS[:7], member)
+    check_page(render(browser, member, tmp_path / "fold-1.png"), MEMBER_SECTIONS, member)
     html_file = write_report(sweep_dir)
     check_page(render(browser, html_file, tmp_path / "sweep.png"), ["trials", "sweep-plots", "best", "config"], html_file)

@@ -1,18 +1,14 @@
-"""Learning curves, confusion matrices, mistakes with thumbnails and the robustness table."""
+"""Confusion matrices, mistakes with thumbnails and the robustness table (learning curves: test_curves.py)."""
 
 import base64
 import io
 import json
-import shutil
 
+import numpy as np
 from PIL import Image
 
-from toonlab.report.evaluation import (
-    confusion_section,
-    curves_section,
-    mistakes_section,
-    robustness_section,
-)
+from toonlab.report.evaluation import confusion_section, mistakes_section, robustness_section
+from toonlab.report.figures import thumbnail
 from toonlab.report.files import ReportFolder
 from toonlab.testing import read_csv
 
@@ -21,19 +17,6 @@ def _png(color=(200, 30, 30), size=(20, 10)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def test_learning_curves_of_a_shared_and_of_a_separate_run(trained_run):
-    html = curves_section(ReportFolder.open(trained_run))
-    assert html.startswith('<section id="curves">') and html.count("<img") == 1 and "history.csv" in html
-    for task in ("color", "size"):  # separate mode: one history per task network
-        (trained_run / "tasks" / task).mkdir(parents=True)
-        shutil.copy(trained_run / "history.csv", trained_run / "tasks" / task / "history.csv")
-    (trained_run / "history.csv").unlink()
-    html = curves_section(ReportFolder.open(trained_run))
-    assert html.count("<img") == 1 and "one network per task" in html
-    shutil.rmtree(trained_run / "tasks")
-    assert curves_section(ReportFolder.open(trained_run)) is None
 
 
 def test_confusion_drawn_from_csv_without_png_and_embedded_with_png(trained_run):
@@ -87,3 +70,19 @@ def test_robustness_table(trained_run):
     assert html.startswith('<section id="robustness">') and "On the val split, 4 images" in html
     assert "<td>vflip</td>" in html and "-30.00" in html and "60.00%" in html and "90.00%" in html
     assert "upside down &lt;s unused&gt;" in html
+
+
+def test_thumbnails_keep_tiny_images_sharp_and_shrink_large_ones_to_the_smaller_format(tmp_path):
+    tiny = tmp_path / "tiny.png"
+    Image.new("RGBA", (24, 24), (200, 30, 30, 255)).save(tiny)
+    data, mime = thumbnail(tiny)
+    assert mime == "image/png" and Image.open(io.BytesIO(data)).size == (72, 72)  # grown 3x by whole pixels
+    rng = np.random.default_rng(0)
+    large = tmp_path / "large.png"
+    Image.fromarray(rng.integers(0, 256, (256, 256, 4), dtype=np.uint8)).save(large)  # noise: JPEG wins
+    data, mime = thumbnail(large)
+    assert mime == "image/jpeg" and Image.open(io.BytesIO(data)).size == (72, 72)
+    flat = tmp_path / "flat.png"
+    Image.new("RGB", (256, 128), (0, 0, 255)).save(flat)  # one colour: PNG wins
+    data, mime = thumbnail(flat)
+    assert mime == "image/png" and Image.open(io.BytesIO(data)).size == (72, 36)

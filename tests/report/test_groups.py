@@ -13,7 +13,7 @@ def test_folds_parent_shows_mean_std_and_links_member_reports(folds_parent, sect
     summary = json.loads((parent / "metrics.json").read_text())
     assert ReportFolder.open(parent).kind == "members"
     html = write_report(parent).read_text()
-    assert list(sections(html)) == ["command", "members", "config"]
+    assert list(sections(html)) == ["result", "members", "command", "config"]
     members = sections(html)["members"]
     acc = summary["tasks"]["color"]["accuracy"]
     assert f"{100 * acc['mean']:.2f}% ± {100 * acc['std']:.2f}%" in members

@@ -17,7 +17,8 @@ from toonlab.errors import ToonlabError
 from toonlab.report import REPORT_FILE, refresh_report, write_report
 from toonlab.report import run as report_run
 
-ALL_RUN_SECTIONS = ["command", "config", "data", "metrics", "curves", "confusion", "mistakes", "robustness", "explain"]
+ALL_RUN_SECTIONS = ["result", "metrics", "curves", "confusion", "mistakes", "robustness", "explain", "data", "command",
+                    "config"]
 
 
 def assert_self_contained(html: str) -> None:
@@ -25,9 +26,9 @@ def assert_self_contained(html: str) -> None:
     assert "<script" not in html.lower() and "<link" not in html.lower() and "<iframe" not in html.lower()
     for attr, url in re.findall(r'\b(src|href)="([^"]*)"', html):
         if attr == "src":
-            assert url.startswith("data:image/png;base64,"), url
+            assert url.startswith(("data:image/png;base64,", "data:image/jpeg;base64,")), url
         else:
-            assert not re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", url), url  # "#metrics" or "fold-1/report.html"
+            assert not re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", url), url  # "#metrics", "fold-1/report.html", "explain/..."
     assert "http://" not in html and "https://" not in html
 
 
@@ -50,7 +51,7 @@ def test_a_run_with_missing_optional_parts_still_gets_a_report(trained_run, sect
     del metrics["duplicates"], metrics["command"]
     (trained_run / "metrics.json").write_text(json.dumps(metrics))
     html = write_report(trained_run).read_text()
-    assert list(sections(html)) == ["command", "config", "data", "metrics"]
+    assert list(sections(html)) == ["result", "metrics", "data", "command", "config"]
     assert "The command line was not recorded" in html
     assert_self_contained(html)
 

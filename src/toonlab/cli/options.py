@@ -1,14 +1,17 @@
-"""Options shared by several verbs: the label options, the config options, and how they become one config.
+"""Options shared by several verbs, in groups a verb takes only where they apply, and how they become one config.
 
-Config options on ``train``/``demo``/``compare``/``augment-preview``: ``--config FILE`` (YAML) and any
-``--section.key=value`` (e.g. ``--model.widths=[32,64,128]``), applied after the YAML; shortcuts such as
-``--epochs`` are applied last.
+Groups: the label options (``source_args``), the model and training shortcuts (``model_args``,
+``training_args``) and the config options (``config_args``: ``--config FILE`` and any ``--section.key=value``,
+e.g. ``--model.widths=[32,64,128]``, applied after the YAML). Shortcuts such as ``--epochs`` are applied last.
+Each shortcut sets one config key, and its --help shows that key's default (:mod:`toonlab.cli.help`).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 
+from toonlab.cli.help import CONFIG_POINTER, Base, config_option
 from toonlab.errors import ToonlabError
 
 
@@ -25,47 +28,77 @@ def show_progress(args: argparse.Namespace) -> bool:
     return not (getattr(args, "quiet", False) or getattr(args, "no_progress", False))
 
 
-def source_args(p: argparse.ArgumentParser) -> None:
-    """How labels are read (the same options for check, train, eval, demo and in YAML under data:)."""
-    g = p.add_argument_group("labels", "How labels are read from DATA (YAML: the data section).")
-    g.add_argument("--source", help="Label source: cartoonset (default), manifest, folders or filename.")
-    g.add_argument("--labels", help="source=manifest: the CSV/TSV file with a file column and label columns.")
-    g.add_argument("--file-column", help="source=manifest: the column holding image paths (default 'file').")
-    g.add_argument("--pattern", help="source=filename: regex with named groups over each path, e.g. "
-                   "'(?P<artist>[a-z]+)_\\d+\\.jpg$'.")
-    g.add_argument("--tasks", help="Comma list of tasks, or 'all' (default). Combined tasks are named 'a+b'.")
-    g.add_argument("--regression", help="Comma list of tasks read as numbers and trained as regression.")
-    g.add_argument("--combine", help="Comma list of combined tasks 'a+b' (one class per combination).")
-    g.add_argument("--group", help="Task, column or regex group whose value groups images (never split apart).")
-    g.add_argument("--group-column", dest="group", help="source=manifest: same as --group.")
-    g.add_argument("--visibility", metavar="FILE",
-                   help="CSV of labels not drawn per image: a 'file' column and one 0/1 column per task (1 = drawn, "
-                   "0 = not drawn); default DATA/visibility.csv, visibility.csv beside the manifest or DATA/hidden.csv "
-                   "if present; 'none' = none. Metrics add the accuracy where drawn.")
-    g.add_argument("--duplicates", choices=["report", "group", "drop"],
-                   help="Exact/near-duplicate images: report (default), group (same split) or drop (keep one).")
-    g.add_argument("--limit", type=int, help="Use only the first N images.")
+def source_args(p: argparse.ArgumentParser, *, base: Base = None) -> argparse._ArgumentGroup:
+    """How labels are read (check, train, eval, tune, compare, augment-preview; YAML: the data section).
+
+    ``base``: where the defaults shown in --help come from (see :mod:`toonlab.cli.help`).
+    """
+    g = p.add_argument_group("data and labels", "How images and labels are read from DATA (YAML: the data section).")
+    opt = functools.partial(config_option, g, base=base)
+    opt("--source", key="data.source", help="Label source: auto (detected from DATA's layout and printed), cartoonset, manifest, folders or filename")
+    opt("--labels", key="data.labels", metavar="FILE",
+        help="source=manifest: the CSV/TSV file with a file column and label columns")
+    opt("--file-column", key="data.file_column", metavar="NAME", help="source=manifest: the column holding image paths")
+    opt("--pattern", key="data.pattern", metavar="REGEX", help="source=filename: regex with named groups over each "
+        "path, e.g. '(?P<artist>[a-z]+)_\\d+\\.jpg$'")
+    opt("--tasks", key="data.tasks", help="Comma list of tasks, or 'all'. Combined tasks are named 'a+b'")
+    opt("--regression", key="data.regression", metavar="TASKS",
+        help="Comma list of tasks read as numbers and trained as regression")
+    opt("--combine", key="data.combine", metavar="TASKS",
+        help="Comma list of combined tasks 'a+b' (one class per combination)")
+    opt("--group", key="data.group", help="Task, column or regex group whose value groups images (never split apart)")
+    opt("--group-column", key="data.group", dest="group", help="source=manifest: same as --group")
+    opt("--visibility", key="data.visibility", metavar="FILE",
+        help="CSV of labels not drawn per image: a 'file' column and one 0/1 column per task (1 = drawn, 0 = not "
+        "drawn); 'none' = read none. Metrics add the accuracy where drawn",
+        means={"": "DATA/visibility.csv, visibility.csv beside the manifest or DATA/hidden.csv, if present"})
+    opt("--duplicates", key="data.duplicates", choices=["report", "group", "drop"],
+        help="Exact/near-duplicate images: report (default), group (same split) or drop (keep one).")
+    opt("--limit", key="data.limit", type=int, metavar="N", help="Use only the first N images", means={0: "all"})
+    return g
 
 
-def config_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", help="YAML config (sections data/model/train/augment/eval); "
-                   "--section.key=value overrides it.")
-    source_args(p)
-    p.add_argument("--mode", choices=["shared", "separate"], help="One multi-head network, or one per task.")
-    p.add_argument("--epochs", type=int, help="Maximum epochs (default: follow the data size).")
-    p.add_argument("--budget", help="Wall-clock budget for training, e.g. 10m: the first steps are timed and the "
-                   "number of epochs chosen to end within it.")
-    p.add_argument("--image-size", type=int, help="Training image size in pixels.")
-    p.add_argument("--folds", type=int, help="k-fold cross-validation: train K models, each tested on one fold.")
-    p.add_argument("--repeats", type=int, help="Train N times with seeds seed..seed+N-1; report mean ± std.")
-    p.add_argument("--seed", type=int, help="Seed for split, initialisation and data order.")
-    p.add_argument("--batch-size", type=int, help="Images per step (with --nproc: the global batch).")
-    p.add_argument("--lr", type=float, help="Learning rate.")
-    p.add_argument("--weights", help="Pretrained backbones: a local weights file (model.weights; default 'imagenet' "
-                   "from torchvision's cache or the efficientnet_lite0 package, never downloaded).")
+def model_args(p: argparse.ArgumentParser, *, base: Base = None, weights: bool = True) -> argparse._ArgumentGroup:
+    """The model shortcuts: --mode, --image-size and (for pretrained backbones) --weights."""
+    g = p.add_argument_group("model")
+    opt = functools.partial(config_option, g, base=base)
+    opt("--mode", key="train.mode", choices=["shared", "separate"], help="One multi-head network, or one per task")
+    opt("--image-size", key="data.image_size", type=int, metavar="PX", help="Training image size in pixels",
+        means={0: "the model's recommended size"})
+    if weights:
+        opt("--weights", key="model.weights", help="Pretrained backbones: 'imagenet' (torchvision's cache or the "
+            "efficientnet_lite0 package, never downloaded), a local weights file, or 'none'")
+    return g
+
+
+def training_args(p: argparse.ArgumentParser, *, base: Base = None, folds: bool = True,
+                  repeats: bool = True) -> argparse._ArgumentGroup:
+    """The training shortcuts; ``folds``/``repeats`` False leave out --folds/--repeats where they do not apply."""
+    g = p.add_argument_group("training")
+    opt = functools.partial(config_option, g, base=base)
+    opt("--epochs", key="train.epochs", type=int, metavar="N", help="Maximum epochs",
+        means={0: "follow the data size"})
+    opt("--budget", key="train.budget", metavar="TIME", help="Wall-clock budget for training, e.g. 10m: the first "
+        "steps are timed and the number of epochs chosen to end within it")
+    opt("--lr", key="train.lr", type=float, help="Learning rate")
+    opt("--batch-size", key="train.batch_size", type=int, metavar="N", help="Images per step (the global batch, "
+        "split across processes)")
+    opt("--seed", key="train.seed", type=int, help="Seed for split, initialisation and data order")
+    if folds:
+        opt("--folds", key="data.folds", type=int, metavar="K", help="k-fold cross-validation: train K models, each "
+            "tested on one fold", means={0: "one train/val/test split"})
+    if repeats:
+        opt("--repeats", key="train.repeats", type=int, metavar="N", help="Train N times with seeds "
+            "seed..seed+N-1 on one split; report mean ± std")
+    return g
+
+
+def config_args(p: argparse.ArgumentParser, *, base: str = "the built-in defaults") -> None:
+    """--config FILE and --section.key=value overrides; --help ends with a pointer to `toonlab config`."""
+    p.add_argument("--config", metavar="FILE", help="YAML config (sections data/model/train/augment/eval; "
+                   f"--section.key=value overrides it); default: none, {base}.")
     p.set_defaults(takes_overrides=True)
-    p.epilog = config_keys_help()
-    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = CONFIG_POINTER
 
 
 def resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None):
@@ -103,24 +136,15 @@ def source_options(args: argparse.Namespace) -> dict[str, object]:
     return {f"data.{n}": getattr(args, n, None) for n in names}
 
 
-def config_keys_help() -> str:
-    """Every config key with its doc, for --help (the dataclass field docs are the single source)."""
-    from toonlab.config import SECTIONS, field_help
-
-    lines = ["config keys (set any as --section.key=value):"]
-    for section in SECTIONS:
-        lines += [f"  {section}.{key}: {doc}" for key, doc in field_help(section).items()]
-    return "\n".join(lines)
-
-
-def parse_overrides(extra: list[str], *, allowed: bool) -> list[str]:
+def parse_overrides(extra: list[str], *, allowed: bool, verb: str = "VERB") -> list[str]:
     """Turn leftover ``--section.key=value`` / ``--section.key value`` words into overrides."""
     out, i = [], 0
     while i < len(extra):
         word = extra[i]
         if not (allowed and word.startswith("--") and "." in word.split("=", 1)[0]):
-            raise ToonlabError(f"Unrecognised argument {word!r}. See `toonlab VERB --help`; config keys are "
-                               "given as --section.key=value, e.g. --train.lr=0.001.")
+            keys = " Config keys are given as --section.key=value, e.g. --train.lr=0.001." if allowed else ""
+            raise ToonlabError(f"Unrecognised argument {word!r}: `toonlab {verb}` does not take it; "
+                               f"`toonlab {verb} --help` lists the options it takes.{keys}")
         if "=" not in word:
             if i + 1 >= len(extra):
                 raise ToonlabError(f"{word} needs a value, e.g. {word}=VALUE.")

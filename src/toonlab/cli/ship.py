@@ -17,7 +17,8 @@ def predict_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("run", help="Run folder written by `toonlab train` (shared or separate mode); a k-fold/repeats "
                    "folder averages its members' probabilities (values for regression).")
     p.add_argument("images", nargs="+", help="Image files and/or folders (searched recursively).")
-    p.add_argument("--out", help="Also write a CSV: file, <task>, <task>_prob (regression: <task> = value), error.")
+    p.add_argument("--out", metavar="FILE", help="Also write a CSV: file, <task>, <task>_prob (regression: <task> = "
+                   "value), error (default: print only).")
     p.add_argument("--top", type=int, default=1, help="Show the K most probable classes per task (default 1).")
     p.add_argument("--batch-size", type=int, default=64, help="Images per batch (default 64).")
     p.add_argument("--device", default="auto", help="auto (default), cpu or cuda.")
@@ -47,7 +48,7 @@ def export_args(p: argparse.ArgumentParser) -> None:
                    "folder pass one member).")
     p.add_argument("--onnx", metavar="OUT.onnx", help="Write one ONNX graph: input 'image' (preprocessed, dynamic "
                    "batch), one output per task named after it (classification: probabilities; regression: value); "
-                   "preprocessing and classes in its metadata. Needs pip install 'toonlab[export]'.")
+                   "preprocessing and classes in its metadata. Needs pip install 'toonlab[export]'. Required.")
     p.add_argument("--no-verify", action="store_true", help="Skip running the file in onnxruntime against PyTorch.")
 
 

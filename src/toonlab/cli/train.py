@@ -21,6 +21,9 @@ def train_args(p: argparse.ArgumentParser) -> None:
                    "across the N, so results compare with --nproc 1. Not with --folds, --repeats or "
                    "train.checkpoint_every. Under torchrun leave it out. Default 1.")
     options.config_args(p)
+    options.source_args(p)
+    options.model_args(p)
+    options.training_args(p)
 
 
 def train_verb(args: argparse.Namespace) -> int:
@@ -45,9 +48,10 @@ def eval_args(p: argparse.ArgumentParser) -> None:
                    help="Also evaluate the validation images under colour jitter, rotation, flips, invert, "
                    "sharpness, noise and grayscale at a few severities (RUN/robustness.json).")
     p.add_argument("--seed", type=int, default=0, help="Seed of the random robustness transforms.")
-    p.add_argument("--repeats", type=int, help="Train the run's config N times (seeds seed..seed+N-1, same split) "
-                   "into RUN/repeats/ and report mean ± std (continues where an earlier call stopped).")
-    options.source_args(p)
+    p.add_argument("--repeats", type=int, metavar="N", help="Train the run's config N times (seeds seed..seed+N-1, "
+                   "same split) into RUN/repeats/ and report mean ± std (continues where an earlier call stopped); "
+                   "default: evaluate the run as it is.")
+    options.source_args(p, base="the run's own")
 
 
 def eval_verb(args: argparse.Namespace) -> int:
@@ -73,7 +77,7 @@ def eval_verb(args: argparse.Namespace) -> int:
 
 
 def _eval_repeats(args: argparse.Namespace) -> int:
-    """``eval RUN --repeats N``: N trainings of the run's own config, evaluated, mean ± std (seed 002 trains 5 times)."""
+    """``eval RUN --repeats N``: N trainings of the run's own config, evaluated, mean ± std."""
     from pathlib import Path
 
     from toonlab.runs import load_run_config
@@ -90,7 +94,16 @@ def _eval_repeats(args: argparse.Namespace) -> int:
 def demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dir", default="toonlab-demo", help="Where the data set and runs go (default ./toonlab-demo).")
     p.add_argument("--n", type=int, default=10000, help="Faces to draw (default 10000; reused if present).")
-    options.config_args(p)
+    options.config_args(p, base="the demo recipe")
+    options.model_args(p, base=_demo_recipe, weights=False)
+    options.training_args(p, base=_demo_recipe, folds=False)
+
+
+def _demo_recipe():
+    """The demo's base config (its --help shows these defaults)."""
+    from toonlab.demo import demo_config
+
+    return demo_config()
 
 
 def demo_verb(args: argparse.Namespace) -> int:

@@ -20,8 +20,8 @@ def tune_args(p: argparse.ArgumentParser) -> None:
                    "e.g. 30m, 1h30m or seconds. Running the command again with a larger budget searches on.")
     p.add_argument("-o", "--out", help="Tune folder (default runs/tune-<data folder name>); running the same command "
                    "again resumes it.")
-    p.add_argument("--config", help="YAML config under the search (sections data/model/train/augment/eval); keys it "
-                   "sets are not searched.")
+    p.add_argument("--config", metavar="FILE", help="YAML config under the search (sections data/model/train/augment/"
+                   "eval); keys it sets are not searched (default: none, the built-in defaults).")
     p.add_argument("--recipe", help="Tune recipe YAML: search space, budget share, trial size (default: the shipped "
                    "toonlab/recipes/tune.yaml).")
     p.add_argument("--storage", help="Database URL of the study, e.g. postgresql://user:pw@host/db (default: SQLite "

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from toonlab.config import DataConfig
-from toonlab.data.dataset import PreparedData, duplicate_report, prepare_data
+from toonlab.data.dataset import NoUsableImages, PreparedData, duplicate_report, prepare_data
 from toonlab.data.samples import Skipped
 
 SHOW_SKIPPED = 50  # skipped items printed one per line; the rest are counted by reason
@@ -37,20 +37,33 @@ class CheckReport:
     splits: dict[str, int]
     seed: int = 0
     duplicates: dict[str, Any] = field(default_factory=dict)
+    layout: str = ""
+    problem: str = ""  # when nothing is usable: why, and what to try instead
 
     def as_dict(self) -> dict[str, Any]:
-        return {"data": self.data, "source": self.source, "found": self.found, "used": self.used,
-                "skipped": [{"file": s.path, "reason": s.reason} for s in self.skipped], "tasks": self.tasks,
-                "groups": self.groups, "splits": self.splits, "seed": self.seed, "duplicates": self.duplicates}
+        return {"data": self.data, "source": self.source, "layout": self.layout, "found": self.found,
+                "used": self.used, "skipped": [{"file": s.path, "reason": s.reason} for s in self.skipped],
+                "tasks": self.tasks, "groups": self.groups, "splits": self.splits, "seed": self.seed,
+                "duplicates": self.duplicates, "problem": self.problem}
 
 
 def check_data(cfg: DataConfig, *, seed: int = 0, progress=None) -> CheckReport:
-    """Load ``cfg.path`` as ``train`` would and report on it (nothing is written but the image cache)."""
-    data = prepare_data(cfg, seed=seed, progress=progress)
+    """Load ``cfg.path`` as ``train`` would and report on it (nothing is written but the image cache).
+
+    When no image or row is usable the report still lists every one with its reason (``used`` is 0
+    and ``problem`` says what to try instead), where ``train`` stops with an error giving the same advice.
+    """
+    try:
+        data = prepare_data(cfg, seed=seed, progress=progress)
+    except NoUsableImages as e:
+        labels = e.labels
+        return CheckReport(str(cfg.path), labels.source, labels.found, 0, labels.skipped, {}, None, {}, seed,
+                           layout=labels.layout, problem=e.advice)
     groups = None if data.groups is None else len({g if g is not None else ("row", i)
                                                     for i, g in enumerate(data.groups)})
-    return CheckReport(str(data.root), cfg.source, data.found, len(data.rel_paths), data.skipped,
-                       label_counts(data), groups, data.split_sizes(), seed, duplicate_report(data))
+    return CheckReport(str(data.root), data.source, data.found, len(data.rel_paths), data.skipped,
+                       label_counts(data), groups, data.split_sizes(), seed, duplicate_report(data),
+                       layout=data.layout)
 
 
 def label_counts(data: PreparedData) -> dict[str, dict[str, Any]]:
@@ -73,10 +86,15 @@ def label_counts(data: PreparedData) -> dict[str, dict[str, Any]]:
 
 
 def format_check(report: CheckReport) -> str:
-    """The report as text: a summary line, label counts per task, duplicates, then every skipped item."""
+    """The report as text: a summary line, the detected layout, label counts per task, duplicates, then every
+    skipped item (with nothing usable: the summary, what to try, and every skipped item)."""
     lines = [f"{report.data} ({report.source}): found {report.found}, usable {report.used}, "
-             f"skipped {len(report.skipped)}" + (f"; {report.groups} groups" if report.groups is not None else ""),
-             f"split (seed {report.seed}): {report.splits}", "", "labels:"]
+             f"skipped {len(report.skipped)}" + (f"; {report.groups} groups" if report.groups is not None else "")]
+    lines += [report.layout] if report.layout else []
+    if report.problem:
+        return "\n".join(lines + ["", f"No usable image. {report.problem}", "", f"skipped ({len(report.skipped)}):"]
+                         + _skipped_lines(report.skipped))
+    lines += [f"split (seed {report.seed}): {report.splits}", "", "labels:"]
     lines += [f"  {name} ({t['kind']}): {_describe(t)}" for name, t in report.tasks.items()]
     lines += ["", _duplicates_text(report.duplicates)]
     if report.skipped:

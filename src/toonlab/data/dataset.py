@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import logging
 import os
-from dataclasses import dataclass, field
+import shlex
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from toonlab.config import DataConfig
 from toonlab.data.cache import ImageCache, build_cache
 from toonlab.data.samples import LabelSet, Skipped, TaskSpec
 from toonlab.data.sources import SourceOptions, load_labels
+from toonlab.data.sources.detect import other_layouts
 from toonlab.data.duplicates import check_mode, cross_split, drop_rows, find_duplicates, group_keys_for
 from toonlab.data.splits import choose_stratify_task, load_splits, make_splits, save_splits, subset_rows
 from toonlab.errors import DataError
@@ -26,6 +28,25 @@ log = logging.getLogger(__name__)
 
 SPLITS_FILE = "splits.csv"
 SKIPPED_FILE = "skipped.csv"
+SHOW_REASONS = 3  # skipped items quoted in the "no usable image" error
+
+
+class NoUsableImages(DataError):
+    """The label source found images or rows but none can be used.
+
+    Attributes:
+        labels: what the source returned (every item skipped, with its reason).
+        advice: what the folder holds and the commands to try instead (for ``check``, which lists the reasons).
+    """
+
+    def __init__(self, labels: LabelSet, path: str, *, file_column: str = "file") -> None:
+        shown = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in labels.skipped[:SHOW_REASONS])
+        more = f" (and {len(labels.skipped) - SHOW_REASONS} more)" if len(labels.skipped) > SHOW_REASONS else ""
+        self.labels = labels
+        self.advice = other_layouts(path, source=labels.source, file_column=file_column)
+        super().__init__(f"None of the {labels.found} images or rows found in {path!r} with --source {labels.source} "
+                         f"can be used: {shown}{more}. {self.advice} `toonlab check {shlex.quote(path)}` lists every "
+                         "file and row with its reason.")
 
 
 @dataclass
@@ -45,6 +66,7 @@ class PreparedData:
         groups: (N,) group keys (None = own group) used to split, or None when ungrouped.
         duplicates: clusters of exact/near-duplicate rows (after ``--duplicates drop``, none remain).
         left_out: usable images that ``data.subset`` did not sample (found == N + skipped + left_out).
+        source: the label source that read the labels; ``layout``: the detected layout's line ('' if named).
     """
 
     root: Path
@@ -61,15 +83,23 @@ class PreparedData:
     groups: np.ndarray | None = None
     duplicates: list[np.ndarray] = field(default_factory=list)
     left_out: int = 0
+    source: str = ""
+    layout: str = ""
 
     def split_sizes(self) -> dict[str, int]:
         return {name: int(len(idx)) for name, idx in self.splits.items()}
 
 
 def load_and_cache(cfg: DataConfig, *, progress=None) -> tuple[LabelSet, ImageCache, np.ndarray]:
-    """Read labels, decode images into the cache; returns (labels, cache, usable row mask)."""
+    """Read labels, decode images into the cache; returns (labels, cache, usable row mask).
+
+    Raises:
+        NoUsableImages: the label source could use none of the images or rows it found.
+    """
     labels = load_labels(cfg.path, source=cfg.source, tasks=cfg.tasks, limit=cfg.limit,
                          options=SourceOptions.from_config(cfg))
+    if not labels.samples:
+        raise NoUsableImages(labels, str(cfg.path), file_column=cfg.file_column)
     paths = [s.path for s in labels.samples]
     cache = build_cache(paths, size=cfg.image_size, background=cfg.background, grayscale=cfg.grayscale,
                         cache_dir=cfg.cache_dir or None, workers=cfg.workers, progress=progress)
@@ -92,6 +122,8 @@ def prepare_data(
     labelset, cache, ok = load_and_cache(cfg, progress=progress)
     rows = np.flatnonzero(ok)
     skipped = sorted([*labelset.skipped, *cache.failures], key=lambda s: Path(s.path).as_posix())
+    if len(rows) == 0:  # every labelled image failed to decode
+        raise NoUsableImages(replace(labelset, samples=[], skipped=skipped), str(cfg.path), file_column=cfg.file_column)
     images = _usable_rows(cache.images, rows)
     search = detect_duplicates or cfg.duplicates == "drop"
     clusters = find_duplicates(images, max_rms=cfg.duplicate_distance) if search else []
@@ -121,7 +153,7 @@ def prepare_data(
             save_splits(splits_path, rel, splits)
     return PreparedData(root, tasks, rel, images, labels, hidden, splits, skipped, labelset.found,
                         stratified_by=strat, cache_reused=cache.reused, groups=groups, duplicates=clusters,
-                        left_out=left_out)
+                        left_out=left_out, source=labelset.source, layout=labelset.layout)
 
 
 def stratify_column(values: np.ndarray, spec: TaskSpec, bins: int = 5) -> np.ndarray:
@@ -200,6 +232,4 @@ def _usable_rows(images: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The memmap itself when every image decoded (no copy); else only the usable rows."""
     if len(rows) == len(images):
         return images
-    if len(rows) == 0:
-        raise DataError("None of the images could be decoded; see the skipped list for the reasons.")
     return np.ascontiguousarray(images[rows])

@@ -73,7 +73,8 @@ class LabelSet:
     """What a label source returns: usable samples, the tasks, and everything it skipped.
 
     ``available`` names every task the source could have read (before ``--tasks`` chose some);
-    empty means the tasks themselves.
+    empty means the tasks themselves. ``source`` is the source that read them and ``layout`` the
+    detected layout's one-line description (``""`` when the source was named), both set by ``load_labels``.
     """
 
     samples: list[Sample]
@@ -81,3 +82,5 @@ class LabelSet:
     skipped: list[Skipped] = field(default_factory=list)
     found: int = 0  # items the source looked at; found == len(samples) + len(skipped)
     available: tuple[str, ...] = ()
+    source: str = ""
+    layout: str = ""

@@ -150,7 +150,7 @@ def _gaussian_noise(x: Tensor, s: float, g: torch.Generator) -> Tensor:
     return (x + s * torch.randn(x.shape, generator=g, device=x.device, dtype=x.dtype)).clamp(0, 1)
 
 
-@_transform("pixel_noise", (0.05, 0.1, 0.2), f"IgNet noise: a fraction s of the pixels each moves by one "
+@_transform("pixel_noise", (0.05, 0.1, 0.2), f"Pixel noise: a fraction s of the pixels each moves by one "
             f"uniform amount within ±{PIXEL_NOISE_LEVEL} of the full range (all channels together)")
 def _pixel_noise(x: Tensor, s: float, g: torch.Generator) -> Tensor:
     cfg = AugmentConfig(noise_fraction=s, noise_level=PIXEL_NOISE_LEVEL)

@@ -163,7 +163,7 @@ def write_ranges(path: str | Path, ranges: list[float], *, bias_ranges: list[flo
         >>> write_ranges("ranges.yaml", [1.0, 0.5])  # doctest: +SKIP
     """
     path = Path(path)
-    header = "# Initial weight ranges found by `toonlab diagnose --tune-init` (seed 004 §5.4.2).\n"
+    header = "# Initial weight ranges found by `toonlab diagnose --tune-init`: every layer's gradient in the band.\n"
     path.write_text(header + ranges_yaml(ranges, bias_ranges=bias_ranges), encoding="utf-8")
     return path
 

@@ -1,5 +1,5 @@
-"""The report's evaluation sections: learning curves, confusion matrices, the most confident mistakes
-and the robustness table.
+"""The report's evaluation sections: confusion matrices, the most confident mistakes and the
+robustness table (the learning curves are in :mod:`toonlab.report.curves`).
 
 Each ``*_section(folder)`` returns the section's markup, or None when the run holds nothing for it.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from toonlab.report.confusion import confusion_from_csv
-from toonlab.report.figures import learning_curves, png_file, thumbnail
+from toonlab.report.figures import png_file, thumbnail
 from toonlab.report.files import ReportFolder, read_csv, read_json
 from toonlab.report.html import (
     Raw,
@@ -26,19 +26,6 @@ from toonlab.report.html import (
 from toonlab.report.summary import num, pct
 
 MAX_MISTAKES = 8  # rows (and thumbnails) per task; the CSV holds up to eval.mistakes
-
-
-def curves_section(folder: ReportFolder) -> Raw | None:
-    """id ``curves``: loss and accuracy by epoch from history.csv; in separate mode one figure with each
-    task network's validation curves (RUN/tasks/<task>/history.csv)."""
-    if (folder.path / "history.csv").is_file():
-        histories, title = {"shared": read_csv(folder.path / "history.csv")}, "one shared network (history.csv)"
-    else:
-        paths = sorted((folder.path / "tasks").glob("*/history.csv"))
-        histories, title = {p.parent.name: read_csv(p) for p in paths}, "one network per task (tasks/*/history.csv)"
-    histories = {name: rows for name, rows in histories.items() if rows}
-    png = learning_curves(histories, title) if histories else None
-    return section("curves", "Learning curves", figure(png, title)) if png else None
 
 
 def confusion_section(folder: ReportFolder) -> Raw | None:
@@ -117,8 +104,8 @@ def _mistake_table(rows: list[dict[str, str]], root: Path | None, thumbs: dict[s
 
 def _thumb(file: str, root: Path | None, cache: dict[str, Raw]) -> Raw:
     if file not in cache:
-        png = thumbnail(root / file) if root and file else None
-        cache[file] = image(png, file, cls="thumb") if png else missing(file)
+        shown = thumbnail(root / file) if root and file else None
+        cache[file] = image(shown[0], file, cls="thumb", mime=shown[1]) if shown else missing(file)
     return cache[file]
 
 

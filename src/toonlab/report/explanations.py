@@ -1,6 +1,10 @@
 """The report's explanation section: attribution panels (RUN/explain/<image>/<task>.png from
 ``toonlab explain``) and their scores against drawn regions (RUN/explain/scores.csv from ``--score``).
 
+A full-size panel is about 1,300 pixels wide and 100-300 kB; the page embeds a thumbnail
+(:func:`~toonlab.report.figures.panel_thumbnail`, half the page wide) that links to the full-size file,
+so a report with explanations stays a few hundred kB to a few MB at most.
+
 ``toonlab diagnose`` prints its per-layer table and saves nothing in the run folder, so the report
 has no diagnostics section.
 """
@@ -9,12 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toonlab.report.figures import png_file
+from toonlab.report.figures import panel_thumbnail
 from toonlab.report.files import ReportFolder, read_csv
 from toonlab.report.html import Raw, figure, para, section, table, tag
 from toonlab.report.summary import pct
 
-MAX_PANELS = 24  # panels embedded (about 100 kB each); the rest are counted
+MAX_PANELS = 24  # panels embedded (a JPEG thumbnail of about 10-60 kB each); the rest are counted
 SCORE_COLUMNS = (("task", "task"), ("method", "method"), ("mass", "mass in region"), ("chance", "chance"),
                  ("ratio", "ratio to chance"), ("hit_rate", "pointing hit"), ("n", "images"))
 
@@ -29,7 +33,8 @@ def explain_section(folder: ReportFolder) -> Raw | None:
     figures = _panels(paths, base)
     more = len(paths) - len(figures)
     count = f"{len(paths)} panel" + ("s" if len(paths) != 1 else "")
-    note = para(f"… and {more} more panels under explain/." if more else f"{count}.", cls="note")
+    note = para(f"… and {more} more panels under explain/." if more else f"{count}; click one for its full size.",
+                cls="note")
     if scores is None and not figures:
         return None
     return section("explain", "Explanations", scores, tag("h3", "Panels") if figures else None, *figures,
@@ -37,13 +42,16 @@ def explain_section(folder: ReportFolder) -> Raw | None:
 
 
 def _panels(paths: list[Path], base: Path) -> list[Raw]:
-    """The first MAX_PANELS readable panels, captioned ``<image>/<task>``."""
+    """Thumbnails of the first MAX_PANELS readable panels, captioned ``<image>/<task>``, each linking to
+    its full-size file (a path relative to the report, which sits in the run folder)."""
     figures = []
     for path in paths:
         if len(figures) == MAX_PANELS:
             break
-        if png := png_file(path):
-            figures.append(figure(png, path.relative_to(base).with_suffix("").as_posix(), cls="half"))
+        if shown := panel_thumbnail(path):
+            name = path.relative_to(base)
+            figures.append(figure(shown[0], name.with_suffix("").as_posix(), cls="half", mime=shown[1],
+                                  href=(Path(base.name) / name).as_posix()))
     return figures
 
 

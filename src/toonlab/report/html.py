@@ -44,6 +44,17 @@ div.matrix { display: inline-block; vertical-align: top; margin: 0 1.5em 1em 0; 
 table.confusion caption { font-weight: bold; padding-bottom: 0.3em; }
 table.confusion td { text-align: center; min-width: 2em; }
 table.confusion.dense td, table.confusion.dense th { min-width: 0; width: 5px; height: 5px; padding: 0; border: 0; }
+.headline .big { font-size: 2em; font-weight: bold; font-variant-numeric: tabular-nums; }
+.headline p { margin: 0.2em 0; }
+ul.warnings li { color: #8a1c1c; }
+svg.chart { max-width: 100%; height: auto; font-size: 11px; }
+svg.chart .tick, svg.chart .value { fill: #555; font-variant-numeric: tabular-nums; }
+svg.chart .axis-label { fill: #333; font-size: 11px; }
+svg.chart .panel-title { font-weight: bold; font-size: 12px; }
+svg.chart .task { fill: #222; font-size: 12px; }
+figure.chart { display: block; margin: 0.5em 0 1em; }
+div.curves { display: flex; flex-wrap: wrap; gap: 0.5em 1.5em; }
+figure.curve { margin: 0; white-space: nowrap; }
 .missing { display: inline-block; width: 72px; height: 72px; background: #eee; color: #888; font-size: 0.7em;
            text-align: center; line-height: 72px; border: 1px dashed #bbb; }
 """
@@ -100,14 +111,19 @@ def data_uri(data: bytes, mime: str = "image/png") -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def image(png: bytes, alt: str, *, cls: str | None = None) -> Raw:
-    """An ``<img>`` holding the PNG bytes."""
-    return Raw(f'<img src="{data_uri(png)}" alt="{esc(alt)}"' + (f' class="{esc(cls)}"' if cls else "") + ">")
+def image(data: bytes, alt: str, *, cls: str | None = None, mime: str = "image/png") -> Raw:
+    """An ``<img>`` holding the image bytes (PNG unless ``mime`` says otherwise)."""
+    return Raw(f'<img src="{data_uri(data, mime)}" alt="{esc(alt)}"' + (f' class="{esc(cls)}"' if cls else "") + ">")
 
 
-def figure(png: bytes, caption: object, *, cls: str | None = None) -> Raw:
-    """An image with a caption under it (``cls="half"``: two side by side)."""
-    return tag("figure", join([image(png, str(caption)), tag("figcaption", caption)]), cls=cls)
+def figure(data: bytes, caption: object, *, cls: str | None = None, mime: str = "image/png",
+           href: str | None = None) -> Raw:
+    """An image with a caption under it (``cls="half"``: two side by side); with ``href`` the image and
+    the caption link to that file of the run folder (the full-size picture of a thumbnail)."""
+    img, cap = image(data, str(caption), mime=mime), tag("figcaption", caption)
+    if href is not None:
+        img, cap = link(href, img), tag("figcaption", join([caption, " · ", link(href, "full size")]))
+    return tag("figure", join([img, cap]), cls=cls)
 
 
 def missing(what: object) -> Raw:

@@ -4,9 +4,11 @@ The page holds everything it shows: images are base64 ``data:`` URIs, the style 
 there is no script and no link outside the run folder, so it can be mailed or archived as one file.
 Each section appears only when the run holds its data, under a stable id:
 
-- a run: ``command``, ``config``, ``data``, ``metrics``, ``curves``, ``confusion``, ``mistakes``,
-  ``robustness``, ``explain``, ``diagnose``;
-- a k-fold or repeated-seed parent: ``command``, ``config``, ``members`` (each member gets its own report);
+- a run: ``result`` (headline, bar chart, warnings, advice), ``metrics``, ``curves``, ``confusion``,
+  ``mistakes``, ``robustness``, ``explain``, ``diagnose``, ``data``, then how it was made: ``command``,
+  ``config``;
+- a k-fold or repeated-seed parent: ``result``, ``members`` (each member gets its own report),
+  ``command``, ``config``;
 - a sweep folder: ``trials``, ``sweep-plots``, ``best``, ``config`` (the sweep file).
 
 ``train``, ``eval``, ``explain`` and ``demo`` call :func:`refresh_report` at their end (unless the run's
@@ -27,12 +29,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from toonlab import __version__
-from toonlab.report.evaluation import (
-    confusion_section,
-    curves_section,
-    mistakes_section,
-    robustness_section,
-)
+from toonlab.report.curves import curves_section
+from toonlab.report.evaluation import confusion_section, mistakes_section, robustness_section
 from toonlab.report.explanations import explain_section
 from toonlab.report.files import ReportFolder, read_text, read_yaml
 from toonlab.report.groups import (
@@ -44,6 +42,7 @@ from toonlab.report.groups import (
     trials_section,
 )
 from toonlab.report.html import Raw, page
+from toonlab.report.result import result_section
 from toonlab.report.summary import (
     command_section,
     config_section,
@@ -56,14 +55,14 @@ log = logging.getLogger(__name__)
 REPORT_FILE = "report.html"
 Section = tuple[str, str, Callable[[ReportFolder], Raw | None]]  # (id, title in the contents line, builder)
 RUN_SECTIONS: tuple[Section, ...] = (
-    ("command", "Command", command_section), ("config", "Config", config_section), ("data", "Data", data_section),
-    ("metrics", "Metrics", metrics_section), ("curves", "Learning curves", curves_section),
-    ("confusion", "Confusion", confusion_section), ("mistakes", "Mistakes", mistakes_section),
-    ("robustness", "Robustness", robustness_section), ("explain", "Explanations", explain_section),
-    ("diagnose", "Diagnostics", diagnose_section))
+    ("result", "Result", result_section), ("metrics", "Metrics", metrics_section),
+    ("curves", "Learning curves", curves_section), ("confusion", "Confusion", confusion_section),
+    ("mistakes", "Mistakes", mistakes_section), ("robustness", "Robustness", robustness_section),
+    ("explain", "Explanations", explain_section), ("diagnose", "Diagnostics", diagnose_section),
+    ("data", "Data", data_section), ("command", "Command", command_section), ("config", "Config", config_section))
 MEMBERS_SECTIONS: tuple[Section, ...] = (
-    ("command", "Command", command_section), ("members", "Mean ± std", members_section),
-    ("config", "Config", config_section))
+    ("result", "Result", result_section), ("members", "Mean ± std", members_section),
+    ("command", "Command", command_section), ("config", "Config", config_section))
 SWEEP_SECTIONS: tuple[Section, ...] = (
     ("trials", "Trials", trials_section), ("sweep-plots", "Curves", sweep_plots_section),
     ("best", "Best config", best_section), ("config", "Sweep file", sweep_file_section))

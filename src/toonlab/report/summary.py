@@ -1,4 +1,5 @@
-"""The report's first sections: how the run was made (command, config), its data and its test metrics.
+"""The report's tables of the run itself: its test metrics, its data, and how it was made (command and
+config, at the end of the page).
 
 Each ``*_section(folder)`` returns the section's markup, or None when the run holds nothing for it.
 """
@@ -46,8 +47,8 @@ def data_section(folder: ReportFolder) -> Raw | None:
 
 
 def metrics_section(folder: ReportFolder) -> Raw | None:
-    """id ``metrics``: per task accuracy, macro-F1, accuracy where drawn and baselines; MAE/RMSE/MAPE;
-    then the advice lines (metrics.json ``advice``)."""
+    """id ``metrics``: per task accuracy, macro-F1, accuracy where drawn and baselines; MAE/RMSE/MAPE.
+    (The headline, warnings and advice lines open the page: :mod:`toonlab.report.result`.)"""
     tasks = folder.metrics.get("tasks")
     if not isinstance(tasks, dict) or not tasks:
         return None
@@ -55,18 +56,7 @@ def metrics_section(folder: ReportFolder) -> Raw | None:
     return section("metrics", "Test metrics", para(f"Per task, {where}. The baseline always predicts the most "
                                                    "frequent training class (regression: the training mean).",
                                                    cls="note"),
-                   _classification_table(tasks, folder.metrics.get("mean_accuracy")), _regression_table(tasks),
-                   _advice(folder.metrics.get("advice")))
-
-
-def _advice(advice: Any) -> Raw | None:
-    """The per-task advice lines as a short list (id ``advice``), or None when no task got one."""
-    entries = advice if isinstance(advice, list) else []
-    lines = [a["message"] for a in entries if isinstance(a, dict) and isinstance(a.get("message"), str)]
-    if not lines:
-        return None
-    items = Raw("".join(tag("li", line) for line in lines))
-    return join([tag("h3", "Advice"), tag("ul", items, id="advice")])
+                   _classification_table(tasks, folder.metrics.get("mean_accuracy")), _regression_table(tasks))
 
 
 def _images(m: dict[str, Any]) -> Raw | None:
