@@ -1,11 +1,14 @@
 """End to end through the command line: synth → train (2 epochs) → resume → eval, plus user errors."""
 
+import argparse
 import json
 from pathlib import Path
 
 import pytest
 
 from toonlab.cli import main
+from toonlab.cli.app import VERBS, build_parser
+from toonlab.cli.options import show_progress
 
 SMALL = ["--image-size", "32", "--model.widths=[8,16]", "--model.head_width=32", "--batch-size", "16", "-q"]
 
@@ -160,3 +163,15 @@ def test_a_one_class_task_is_refused_with_the_way_on(toy_data, tmp_path, capsys)
     err = capsys.readouterr().err
     assert "Task 'color' has a single class" in err and "'2'" in err and "--tasks size" in err
     assert "add images of other classes" in err and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("verb", sorted(VERBS))
+def test_every_verb_takes_quiet_and_no_progress(verb, capsys):
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices[verb]
+    assert {"-q", "--quiet", "--no-progress"} <= set(sub._option_string_actions)
+    with pytest.raises(SystemExit) as exit_:  # both accepted before --help, whatever else the verb requires
+        main([verb, "--quiet", "--no-progress", "--help"])
+    assert exit_.value.code == 0 and "--no-progress" in capsys.readouterr().out
+    assert not show_progress(argparse.Namespace(quiet=False, no_progress=True))
+    assert not show_progress(argparse.Namespace(quiet=True, no_progress=False))
+    assert show_progress(argparse.Namespace(quiet=False, no_progress=False))

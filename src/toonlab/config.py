@@ -183,7 +183,8 @@ class TrainConfig:
     seed: int = _f(0, "Seed for splits, initialisation and data order.")
     repeats: int = _f(1, "Train this many times with seeds seed, seed+1, ... on the same split; report mean ± std.")
     threads: int = _f(0, "Torch CPU threads; 0 = leave torch's default.")
-    progress: bool = _f(True, "Show a progress bar.")
+    progress: bool = _f(True, "Progress bars on a terminal or in a notebook, a few plain lines in a log file; "
+                        "false: neither (the epoch lines stay).")
     feature_cache: bool = _f(True, "model.transfer=features without augmentation: run the frozen backbone once per "
                              "image and train the head on the stored features.")
 

@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="verbs", metavar="VERB", parser_class=verb_parser)
     for name, (add_args, run, help_text) in VERBS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("-q", "--quiet", action="store_true", help="Only warnings and the result.")
+        options.console_args(p)
         add_args(p)
         p.set_defaults(func=run, verb=name)
     return parser

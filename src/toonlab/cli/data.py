@@ -9,7 +9,7 @@ import argparse
 from toonlab.cli import options
 from toonlab.cli.help import config_option
 from toonlab.errors import ToonlabError
-from toonlab.progress import ProgressBar
+from toonlab.progress import Progress
 
 
 def synth_args(p: argparse.ArgumentParser) -> None:
@@ -28,7 +28,7 @@ def synth(args: argparse.Namespace) -> int:
 
     summary = synthesize(args.out, n=args.n, size=args.size, seed=args.seed, workers=args.workers,
                          overwrite=args.overwrite, masks=args.masks,
-                         progress=ProgressBar("synth", enabled=not args.quiet))
+                         progress=Progress("synth", enabled=options.show_progress(args)))
     verb = "Reused" if summary.reused else "Wrote"
     print(f"{verb} {summary.n} faces at {summary.size}px in {summary.out} ({summary.seconds:.1f}s).")
     return 0
@@ -55,7 +55,7 @@ def check(args: argparse.Namespace) -> int:
     cfg = options.resolve(args)
     if not cfg.data.path:
         raise ToonlabError("No data folder: pass DATA (`toonlab check DATA`) or set data.path in --config.")
-    report = check_data(cfg.data, seed=cfg.train.seed, progress=ProgressBar("cache", enabled=not args.quiet))
+    report = check_data(cfg.data, seed=cfg.train.seed, progress=Progress("cache", enabled=options.show_progress(args)))
     print(format_check(report))
     if args.json_out:
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from toonlab.cli.options import show_progress
 from toonlab.cli.report import refresh
 
 
@@ -35,7 +36,8 @@ def explain(args: argparse.Namespace) -> int:
     from toonlab.explain.run import explain_run, score_run
 
     tasks = args.task if args.task == "all" else args.task.split(",")
-    options = dict(steps=args.steps, baseline=args.baseline, samples=args.samples, stdev=args.stdev, layer=args.layer)
+    options = dict(steps=args.steps, baseline=args.baseline, samples=args.samples, stdev=args.stdev, layer=args.layer,
+                   progress=show_progress(args))
     if args.score:
         from toonlab.explain.scores import format_scores
 

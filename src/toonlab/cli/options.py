@@ -16,6 +16,19 @@ from toonlab.cli.help import CONFIG_POINTER, Base, config_option
 from toonlab.errors import ToonlabError
 
 
+def console_args(p: argparse.ArgumentParser) -> None:
+    """``-q/--quiet`` and ``--no-progress``, on every verb (see :mod:`toonlab.progress`)."""
+    p.add_argument("-q", "--quiet", action="store_true", help="Only warnings and the result: no epoch lines, "
+                   "no progress.")
+    p.add_argument("--no-progress", action="store_true", help="No progress bars or progress lines (epoch lines "
+                   "stay). Without a terminal (a log file, CI) there is never a bar, only a few plain lines.")
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    """False with ``--quiet`` or ``--no-progress``: the value of the library's ``progress`` argument."""
+    return not (getattr(args, "quiet", False) or getattr(args, "no_progress", False))
+
+
 def source_args(p: argparse.ArgumentParser, *, base: Base = None) -> argparse._ArgumentGroup:
     """How labels are read (check, train, eval, tune, compare, augment-preview; YAML: the data section).
 
@@ -85,7 +98,6 @@ def config_args(p: argparse.ArgumentParser, *, base: str = "the built-in default
     """--config FILE and --section.key=value overrides; --help ends with a pointer to `toonlab config`."""
     p.add_argument("--config", metavar="FILE", help="YAML config (sections data/model/train/augment/eval; "
                    f"--section.key=value overrides it); default: none, {base}.")
-    p.add_argument("--no-progress", action="store_true", help="No progress bar.")
     p.set_defaults(takes_overrides=True)
     p.epilog = CONFIG_POINTER
 
@@ -109,7 +121,7 @@ def resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None)
     for key, value in shortcuts.items():
         if value is not None:
             set_option(cfg, key, value)
-    if getattr(args, "no_progress", False) or args.quiet:
+    if not show_progress(args):
         cfg.train.progress = False
     if cfg.data.image_size == 0:  # the model's recommended size (imports torch: only when asked for)
         from toonlab.models import recommended_size

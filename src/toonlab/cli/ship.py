@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from toonlab.cli.options import show_progress
 from toonlab.errors import ToonlabError
 
 
@@ -26,7 +27,8 @@ def predict_args(p: argparse.ArgumentParser) -> None:
 def predict(args: argparse.Namespace) -> int:
     from toonlab.ship import format_predictions, predict_images, write_predictions_csv
 
-    preds = predict_images(args.run, args.images, batch_size=args.batch_size, device=args.device)
+    preds = predict_images(args.run, args.images, batch_size=args.batch_size, device=args.device,
+                           progress=show_progress(args))
     print(format_predictions(preds, top=args.top))
     if args.out:
         write_predictions_csv(preds, args.out, top=args.top)

@@ -29,6 +29,11 @@ def sweep_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # a process started by --workers
 
 
+def _say(args: argparse.Namespace):
+    """Where each trial's start and end lines go: stdout, or nowhere with --quiet."""
+    return (lambda message: None) if args.quiet else functools.partial(print, flush=True)
+
+
 def sweep(args: argparse.Namespace) -> int:
     from toonlab.sweep import load_sweep
     from toonlab.sweep.results import format_table
@@ -38,7 +43,7 @@ def sweep(args: argparse.Namespace) -> int:
     out = Path(args.out or Path("sweeps") / Path(args.sweep).stem)
     report = run_sweep(spec, out, storage=args.storage, workers=1 if args.worker else args.workers, data=args.data,
                        name=args.name, heartbeat=args.heartbeat, threads=args.threads, train=not args.report,
-                       report=not args.worker, say=functools.partial(print, flush=True))
+                       report=not args.worker, say=_say(args))
     if report is None:
         return 0
     if not report.rows:

@@ -7,7 +7,7 @@ import argparse
 from toonlab.cli.report import refresh
 
 from toonlab.cli import options, output
-from toonlab.progress import ProgressBar
+from toonlab.progress import Progress
 from toonlab.train import launch
 
 
@@ -66,13 +66,14 @@ def eval_verb(args: argparse.Namespace) -> int:
     if args.repeats:
         return _eval_repeats(args)
     data_options = {k.split(".", 1)[1]: v for k, v in options.source_options(args).items()}
-    metrics = evaluate_run(args.run, args.data, data_options=data_options)
+    metrics = evaluate_run(args.run, args.data, data_options=data_options, progress=options.show_progress(args))
     output.print_result(metrics, args.run, format_table)
     if args.robustness:
         from toonlab.evaluate.robustness import format_robustness
         from toonlab.evaluate.robustness_run import ROBUSTNESS_FILE, robustness_run
 
-        result = robustness_run(args.run, args.data, seed=args.seed, data_options=data_options)
+        result = robustness_run(args.run, args.data, seed=args.seed, data_options=data_options,
+                                progress=options.show_progress(args))
         print(f"\nRobustness on the {result['split']} split ({result['n_images']} images):")
         print(format_robustness(result))
         print(f"Robustness: {args.run}/{ROBUSTNESS_FILE}")
@@ -88,7 +89,7 @@ def _eval_repeats(args: argparse.Namespace) -> int:
     from toonlab.train.run import train
 
     cfg = load_run_config(args.run)
-    cfg.data.folds, cfg.train.repeats, cfg.train.progress = 0, args.repeats, not args.quiet
+    cfg.data.folds, cfg.train.repeats, cfg.train.progress = 0, args.repeats, options.show_progress(args)
     out = Path(args.run) / "repeats"
     metrics = train(cfg, out, resume=(out / "config.yaml").exists(), command=output.command_line(args.argv))
     output.print_result(metrics, str(out), None)
@@ -115,7 +116,7 @@ def demo_verb(args: argparse.Namespace) -> int:
     from toonlab.evaluate.table import format_table
 
     cfg = options.resolve(args, base=demo_config())
-    bar = ProgressBar("synth", enabled=cfg.train.progress)
+    bar = Progress("synth", enabled=cfg.train.progress)
     result = demo(cfg, folder=args.dir, n=args.n, synth_progress=bar, command=output.command_line(args.argv))
     output.print_result(result.metrics, result.run, format_table)
     print(f"Total demo time: {result.seconds / 60:.1f} min (synth {result.synth_seconds:.0f}s).")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import sys
 from pathlib import Path
 
 from toonlab.cli import options
@@ -44,7 +43,7 @@ def tune(args: argparse.Namespace) -> int:
     say(f"Tune folder: {out}")
     result = run_tune(args.data, out, budget=args.budget, config=args.config, overrides=args.overrides,
                       options=options.source_options(args), recipe=args.recipe, storage=args.storage, trials=args.trials,
-                      progress=not args.quiet and sys.stderr.isatty(), say=say)
+                      progress=options.show_progress(args), say=say)
     print(f"\nTrials ({result.spec.metric} on the trials' images; test numbers only for the best):")
     print(format_trials(result.rows, result.spec, limit=15))
     print(f"\nFinal run of the best setting ({_short(result.point)}) on all images:")

@@ -27,6 +27,7 @@ from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.evaluate.corruptions import (DEFAULT_TRANSFORMS, TRANSFORMS, Transform, TransformFn,  # noqa: F401
                                           list_transforms, plan_transforms)
+from toonlab.progress import Progress
 from toonlab.runtime import Runtime
 
 
@@ -42,6 +43,7 @@ def robustness(
     transforms: Sequence[str] | Mapping[str, Sequence[float]] | None = None,
     batch_size: int = 256,
     seed: int = 0,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Metrics of ``model`` on clean and on transformed images ``rows`` of ``images``.
 
@@ -58,6 +60,7 @@ def robustness(
         transforms: see :func:`plan_transforms` (default: ``DEFAULT_TRANSFORMS``).
         batch_size: images per forward pass.
         seed: base seed of the random transforms.
+        progress: show the images done (a bar on a terminal, a few plain lines otherwise).
 
     Returns:
         A JSON-safe dict: ``seed``, ``n_images``, ``clean`` and ``transforms`` (a list, one entry per
@@ -74,10 +77,12 @@ def robustness(
     generators = [_generator(seed, name, s, runtime.device) for name, s in plan]
     tallies = [_Tally(tasks) for _ in plan]
     model.eval()
-    for x8, y in _uint8_batches(images, labels, np.asarray(rows, np.int64), batch_size, runtime.device):
-        for (name, s), g, tally in zip(plan, generators, tallies):
-            x = x8 if name == "clean" else TRANSFORMS.get(name).fn(x8, s, g)
-            tally.update(_forward(model, _normalise(x, runtime), runtime, tasks), y)
+    with Progress("robustness", total=len(rows), enabled=progress) as bar:
+        for x8, y in _uint8_batches(images, labels, np.asarray(rows, np.int64), batch_size, runtime.device):
+            for (name, s), g, tally in zip(plan, generators, tallies):
+                x = x8 if name == "clean" else TRANSFORMS.get(name).fn(x8, s, g)
+                tally.update(_forward(model, _normalise(x, runtime), runtime, tasks), y)
+            bar.update(len(x8))
     clean = tallies[0].summary()
     entries = [_entry(name, s, t.summary(), clean) for (name, s), t in zip(plan[1:], tallies[1:])]
     meanings = {name: TRANSFORMS.get(name).meaning for name, _ in plan[1:]}

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from toonlab.console import ensure_console
 from toonlab.data.encode import natural_key
 from toonlab.errors import ToonlabError
 from toonlab.evaluate.robustness import robustness, write_robustness
@@ -43,16 +44,20 @@ class _AllHeads(nn.Module):
 
 def robustness_run(
     run: str | Path, data: str | Path | None = None, *, split: str = "val", seed: int = 0,
-    transforms: Any = None, data_options: dict[str, Any] | None = None,
+    transforms: Any = None, data_options: dict[str, Any] | None = None, progress: bool = True,
 ) -> dict[str, Any]:
-    """Clean vs transformed metrics of every task of ``run`` on ``split``; writes ``RUN/robustness.json``."""
+    """Clean vs transformed metrics of every task of ``run`` on ``split``; writes ``RUN/robustness.json``.
+
+    ``progress`` shows the images done (see :mod:`toonlab.progress`).
+    """
+    ensure_console()
     run = Path(run)
     if is_multi_run(run):  # before load_for_eval, which would write a stray RUN/splits.csv
         members = sorted((p.name for p in run.iterdir() if (p / "config.yaml").exists()), key=natural_key)
         raise ToonlabError(f"{str(run)!r} holds several runs ({', '.join(members)}); --robustness evaluates one "
                            f"run at a time. Pass a member folder, e.g. `toonlab eval {run / members[0]} --robustness`.")
     _, prepared, runtime, split = load_for_eval(run, data, split=split, data_options=data_options,
-                                             detect_duplicates=False)
+                                             detect_duplicates=False, progress=progress)
     rows = prepared.splits[split]
     if len(rows) == 0:
         raise ToonlabError(f"The run's {split} split is empty, so there is nothing to evaluate robustness on. "
@@ -65,7 +70,7 @@ def robustness_run(
     every = np.arange(len(prepared.rel_paths))
     labels = np.stack([model_labels(prepared, spec, every)[0] for spec in tasks.values()], axis=1)
     result = robustness(_AllHeads(models).eval(), prepared.images, labels, rows, tasks, runtime,
-                        transforms=transforms, seed=seed)
+                        transforms=transforms, seed=seed, progress=progress)
     result["split"] = split
     write_robustness(run / ROBUSTNESS_FILE, result)
     return result

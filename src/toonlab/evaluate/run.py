@@ -18,6 +18,7 @@ import numpy as np
 
 from toonlab import __version__
 from toonlab.config import EvalConfig, set_option
+from toonlab.console import ensure_console
 from toonlab.data.batches import Batches
 from toonlab.data.dataset import PreparedData, duplicate_report, prepare_data
 from toonlab.data.splits import SplitMismatch
@@ -34,6 +35,7 @@ from toonlab.runs import (
     member_runs,
     model_from_checkpoint,
 )
+from toonlab.progress import Progress, track
 from toonlab.runtime import Runtime, resolve_runtime
 from toonlab.train.loop import predict
 
@@ -42,24 +44,28 @@ log = logging.getLogger(__name__)
 
 def evaluate_run(
     run: str | Path, data: str | Path | None = None, *, split: str = "test", data_options: dict[str, Any] | None = None,
+    progress: bool = True,
 ) -> dict[str, Any]:
     """Evaluate every best checkpoint of ``run`` on its test split (or on all of another ``data`` folder).
 
     With ``data`` pointing at the run's own data the saved split is reused; for a different
     folder every usable image is evaluated and metrics.json says so. ``data_options`` (``{"tasks": ...}``)
     replace the run's label options, for another folder laid out differently. A k-fold or repeated
-    run evaluates each member and reports mean ± std.
+    run evaluates each member and reports mean ± std. ``progress`` shows the image cache and the
+    predictions going (see :mod:`toonlab.progress`).
     """
+    ensure_console()
     run = Path(run)
     if is_multi_run(run):
-        return _evaluate_members(run, data, split=split, data_options=data_options)
-    cfg, prepared, runtime, split = load_for_eval(run, data, split=split, data_options=data_options)
+        return _evaluate_members(run, data, split=split, data_options=data_options, progress=progress)
+    cfg, prepared, runtime, split = load_for_eval(run, data, split=split, data_options=data_options,
+                                                  progress=progress)
     extra = {**_previous_extra(run), "duplicates": duplicate_report(prepared)}
-    return evaluate_prepared(run, prepared, runtime, split=split, extra=extra, options=cfg.eval)
+    return evaluate_prepared(run, prepared, runtime, split=split, extra=extra, options=cfg.eval, progress=progress)
 
 
 def load_for_eval(run: Path, data: str | Path | None = None, *, split: str = "test",
-                  data_options: dict[str, Any] | None = None, detect_duplicates: bool = True):
+                  data_options: dict[str, Any] | None = None, detect_duplicates: bool = True, progress: bool = False):
     """``(config, prepared data, runtime, split)`` for evaluating ``run``: the run's own split on its own
     data, or every usable image of another ``data`` folder (then the split is ``test``)."""
     cfg = load_run_config(run)
@@ -72,12 +78,13 @@ def load_for_eval(run: Path, data: str | Path | None = None, *, split: str = "te
                               channels_last=cfg.train.channels_last)
     try:
         prepared = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=run, reuse_splits=True,
-                                detect_duplicates=detect_duplicates)
+                                detect_duplicates=detect_duplicates, progress=Progress("cache", enabled=progress))
     except SplitMismatch:
         if data is None:
             raise
         cfg.data.subset = 0  # another folder: every usable image, not the run's training sample
-        prepared = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=None, detect_duplicates=detect_duplicates)
+        prepared = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=None, detect_duplicates=detect_duplicates,
+                                progress=Progress("cache", enabled=progress))
         prepared.splits = {"train": np.array([], np.int64), "val": np.array([], np.int64),
                            "test": np.arange(len(prepared.rel_paths))}
         split = "test"
@@ -90,8 +97,9 @@ def is_multi_run(run: Path) -> bool:
     return bool(member_runs(run))
 
 
-def _evaluate_members(run: Path, data, *, split: str, data_options) -> dict[str, Any]:
-    members = {p.name: evaluate_run(p, data, split=split, data_options=data_options) for p in member_runs(run)}
+def _evaluate_members(run: Path, data, *, split: str, data_options, progress: bool) -> dict[str, Any]:
+    members = {p.name: evaluate_run(p, data, split=split, data_options=data_options, progress=progress)
+               for p in member_runs(run)}
     kind = "folds" if next(iter(members)).startswith("fold-") else "repeats"
     old = _previous_extra(run)
     summary = aggregate(members, kind=kind, extra={k: old[k] for k in ("command", "seed") if k in old})
@@ -101,7 +109,7 @@ def _evaluate_members(run: Path, data, *, split: str, data_options) -> dict[str,
 
 def evaluate_prepared(
     run: Path, data: PreparedData, runtime: Runtime, *, split: str = "test", extra: dict[str, Any] | None = None,
-    options: EvalConfig | None = None,
+    options: EvalConfig | None = None, progress: bool = False,
 ) -> dict[str, Any]:
     """Predict ``split`` with each best checkpoint; write metrics.json (with per-task ``advice``, see
     :mod:`toonlab.evaluate.advice`), predictions.csv and the per-task files under RUN/eval/ (confusion
@@ -111,11 +119,13 @@ def evaluate_prepared(
     files = [data.rel_paths[r] for r in rows]
     tasks_out: dict[str, Any] = {}
     columns: dict[str, tuple[Any, np.ndarray, np.ndarray]] = {}  # task -> (spec, true labels, outputs)
-    for path in best_checkpoints(run):
+    paths = best_checkpoints(run)
+    for i, path in enumerate(paths, 1):
         model, tasks, ckpt = model_from_checkpoint(path, runtime.device)
         batches = Batches(data.images, np.zeros((len(data.images), 0), np.float32), rows, batch_size=256,
                           device=runtime.device, channels_last=runtime.channels_last)
-        outputs = predict(model, batches, runtime=runtime)
+        desc = f"eval {split}" + (f" {i}/{len(paths)}" if len(paths) > 1 else "")
+        outputs = predict(model, track(batches, desc, enabled=progress, unit="batch"), runtime=runtime)
         for name, spec in tasks.items():
             y, hidden = model_labels(data, spec, rows)
             tasks_out[name] = _metrics(outputs[name], y, hidden, spec, ckpt)

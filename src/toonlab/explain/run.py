@@ -20,12 +20,14 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import torch
 
+from toonlab.console import ensure_console
 from toonlab.data.cache import decode_image, failure_reason, parse_background
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.explain.attribution import BASELINES, DEFAULT_METHODS, METHODS, attribute, find_layer
 from toonlab.explain.panels import panel, prediction_title
 from toonlab.explain.scores import score_image, score_table, write_scores_csv
+from toonlab.progress import Progress
 from toonlab.runs import best_checkpoints, model_from_checkpoint
 from toonlab.train.checkpoint import load_checkpoint
 
@@ -64,7 +66,7 @@ def explain_run(
     run: str | Path, images: Sequence[str | Path] | None = None, *, tasks: str | Sequence[str] = "all",
     methods: Sequence[str] = DEFAULT_METHODS, out: str | Path | None = None, steps: int = 32,
     baseline: str = "background", samples: int = 16, stdev: float = 0.1, layer: str | None = None,
-    batch_size: int = 32, device: str = "cpu",
+    batch_size: int = 32, device: str = "cpu", progress: bool = True,
 ) -> list[Path]:
     """Write one panel per image and task: the image, the prediction and each method's map.
 
@@ -79,10 +81,12 @@ def explain_run(
         layer: Grad-CAM layer name; None = the backbone's last conv.
         batch_size: images attributed per call.
         device: 'cpu' or 'cuda'.
+        progress: show the panels done and the time left (see :mod:`toonlab.progress`).
 
     Returns:
         The PNG paths written, image by image within each task.
     """
+    ensure_console()
     run, dev = Path(run), torch.device(device)
     options = method_options(methods, steps=steps, baseline=baseline, samples=samples, stdev=stdev, layer=layer)
     data = _run_data(run, required=images is None)
@@ -91,7 +95,9 @@ def explain_run(
     folders = _unique_stems(paths)
     out = Path(out) if out else run / EXPLAIN_DIR
     written = []
-    for net in networks(run, tasks, dev, layer=layer if "gradcam" in options else None):
+    nets = list(networks(run, tasks, dev, layer=layer if "gradcam" in options else None))
+    bar = Progress("explain", total=len(paths) * sum(len(net.tasks) for net in nets), enabled=progress, unit="panel")
+    for net in nets:
         pixels = net.decode(paths)
         truth = {name: _true_labels(data, found, spec, len(paths)) for name, spec in net.tasks.items()}
         for lo in range(0, len(paths), batch_size):
@@ -104,13 +110,15 @@ def explain_run(
                     title = prediction_title(name, spec, outputs[name][i], truth[name][lo + i])
                     written.append(panel(out / folders[lo + i] / f"{name}.png", pixels[lo + i],
                                          {m: a[i] for m, a in maps.items()}, title=title))
+                bar.update(len(x))
+    bar.close()
     return written
 
 
 def score_run(
     run: str | Path, *, n: int = 200, methods: Sequence[str] = SCORE_METHODS, tasks: str | Sequence[str] = "all",
     seed: int | None = 0, steps: int = 32, baseline: str = "background", samples: int = 16, stdev: float = 0.1,
-    layer: str | None = None, batch_size: int = 32, device: str = "cpu",
+    layer: str | None = None, batch_size: int = 32, device: str = "cpu", progress: bool = True,
 ) -> list[dict[str, Any]]:
     """Score each method's maps against the drawn region of each task on the run's test images.
 
@@ -127,6 +135,7 @@ def score_run(
         The summary rows of :func:`toonlab.explain.scores.score_table` (task, method, mass, chance,
         ratio, hit_rate, n).
     """
+    ensure_console()
     run, dev = Path(run), torch.device(device)
     options = method_options(methods, steps=steps, baseline=baseline, samples=samples, stdev=stdev, layer=layer)
     data = _run_data(run, required=True)
@@ -134,7 +143,10 @@ def score_run(
     rows = choose_rows(data.splits["test"], n, seed)
     paths = [Path(data.root) / data.rel_paths[r] for r in rows]
     records: list[dict[str, Any]] = []
-    for net in networks(run, tasks, dev, layer=layer if "gradcam" in options else None):
+    nets = list(networks(run, tasks, dev, layer=layer if "gradcam" in options else None))
+    total = len(paths) * sum(len([t for t in net.tasks if t in names]) for net in nets)
+    bar = Progress("explain --score", total=total, enabled=progress, unit="img")
+    for net in nets:
         scored = [t for t in net.tasks if t in names]
         if not scored:
             continue
@@ -147,6 +159,8 @@ def score_run(
                     maps = attribute(net.model, x, name, net.tasks[name], None, m, **_with_prep(opts, net))
                     records += [{"task": name, "method": m, **s} for a, k in zip(maps, masks)
                                 if (s := score_image(a, k[name])) is not None]
+                bar.update(len(x))
+    bar.close()
     if not records:
         raise ToonlabError(f"No task of {str(run)!r} has a drawn region (mask names: {', '.join(names)}); "
                            "nothing could be scored.")

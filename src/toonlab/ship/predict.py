@@ -21,11 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from toonlab.console import ensure_console
 from toonlab.data.cache import failure_reason
 from toonlab.data.samples import Skipped, TaskSpec
 from toonlab.data.sources.base import IMAGE_SUFFIXES
 from toonlab.data.sources.base import find_images as find_image_names
 from toonlab.errors import ToonlabError
+from toonlab.progress import Progress
 from toonlab.runs import member_runs
 from toonlab.ship.networks import (
     Preprocessing,
@@ -82,6 +84,7 @@ def _record(spec: TaskSpec, out: np.ndarray) -> dict[str, Any]:
 
 def predict_images(
     run: str | Path, images: Sequence[str | Path], *, batch_size: int = 64, device: str = "auto",
+    progress: bool = True,
 ) -> Predictions:
     """Predict every task of ``run`` for ``images``.
 
@@ -90,6 +93,7 @@ def predict_images(
         images: image files and/or folders (searched recursively for image files).
         batch_size: images decoded and predicted at a time.
         device: 'auto', 'cpu' or 'cuda'.
+        progress: show the images done and the time left (see :mod:`toonlab.progress`).
 
     Returns:
         :class:`Predictions` for the images that could be decoded; the others are in ``failures``.
@@ -99,18 +103,21 @@ def predict_images(
     """
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise ToonlabError(f"--batch-size must be a whole number of images >= 1. Received: batch_size={batch_size!r}")
+    ensure_console()
     paths = find_images(images)
     sets = load_member_networks(run, device=device)
     prep = shared_preprocessing([net for nets in sets for net in nets])
     tasks = common_tasks(sets)
     files, failures, chunks = [], [], {name: [] for name in tasks}
-    for lo in range(0, len(paths), batch_size):
-        pixels, ok, bad = _decode_batch(paths[lo : lo + batch_size], prep)
-        files += ok
-        failures += bad
-        if ok:
-            for name, out in _average(sets, prep, pixels).items():
-                chunks[name].append(out)
+    with Progress("predict", total=len(paths), enabled=progress) as bar:
+        for lo in range(0, len(paths), batch_size):
+            pixels, ok, bad = _decode_batch(paths[lo : lo + batch_size], prep)
+            files += ok
+            failures += bad
+            if ok:
+                for name, out in _average(sets, prep, pixels).items():
+                    chunks[name].append(out)
+            bar.update(len(ok) + len(bad))
     if not files:
         raise ToonlabError(f"None of the {len(paths)} image(s) could be read, e.g. {failures[0].path!r}: "
                            f"{failures[0].reason}. Pass image files PIL can open.")

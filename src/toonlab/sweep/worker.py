@@ -23,6 +23,7 @@ import optuna
 from toonlab.sweep import claims
 from toonlab.sweep.claims import ERROR, INTERRUPTED, SLOT, VOID
 from toonlab.sweep.clock import SearchClock
+from toonlab.sweep.pace import TrialPace
 from toonlab.sweep.params import encode_point, short, suggest
 from toonlab.sweep.spec import Round, SweepSpec, grid_points, round_plan
 from toonlab.sweep.storage import SweepError
@@ -49,6 +50,8 @@ class Sweep:
     say: Callable[[str], None] = field(default=print)
     clock: SearchClock | None = None  # random/tpe with one worker: stop sampling when its budget is spent
     trials: int | None = None  # random/tpe: a cap instead of strategy.trials, outside the fingerprint (may change)
+    pace: TrialPace = field(default_factory=TrialPace)  # this worker's trial times, for the ETA on each trial's line
+    total: int | None = None  # trials of the current study (round); None under a time budget
 
     @property
     def poll(self) -> float:
@@ -114,6 +117,7 @@ def work_points(sweep: Sweep, study: optuna.Study, points: dict[int, dict[str, A
                 round_no: int | None) -> None:
     """Train the given points (slot → point) until each is done, claiming them one at a time."""
     encoded = {i: encode_point(p) for i, p in points.items()}
+    sweep.total = len(points)
     while True:
         claims.fail_stale(study)
         claims.top_up(study, encoded, max_retries=sweep.max_retries)
@@ -131,6 +135,7 @@ def work_points(sweep: Sweep, study: optuna.Study, points: dict[int, dict[str, A
 def work_sampled(sweep: Sweep, study: optuna.Study) -> None:
     """Sample and train trials until ``strategy.trials`` slots are done or under way, or the clock says stop."""
     budget, clock = sweep.trials or sweep.spec.strategy.trials, sweep.clock
+    sweep.total = budget if clock is None else None
     if clock is not None:
         clock.attach(study)
     while True:
@@ -187,11 +192,12 @@ def _train(sweep: Sweep, study: optuna.Study, trial: optuna.Trial, cfg, folder: 
     spec = sweep.spec
     prune = spec.strategy.prune != "none"
     deadline = sweep.clock.deadline() if sweep.clock is not None else None
+    sweep.pace.start()
     try:
         result = run_trial(cfg, folder, spec.metric, spec.direction, trial=trial, prune=prune, deadline=deadline)
     except optuna.TrialPruned as e:
         study.tell(trial, state=optuna.trial.TrialState.PRUNED)
-        sweep.say(f"{where}trial {folder.name} {e}")
+        _say_ended(sweep, study, f"{where}trial {folder.name} {e}")
     except KeyboardInterrupt:
         trial.set_user_attr(INTERRUPTED, True)
         study.tell(trial, state=optuna.trial.TrialState.FAIL)
@@ -199,13 +205,22 @@ def _train(sweep: Sweep, study: optuna.Study, trial: optuna.Trial, cfg, folder: 
     except Exception as e:  # noqa: BLE001 - the trial's own failure (diverged, bad point): a result, not retried
         trial.set_user_attr(ERROR, f"{type(e).__name__}: {e}"[:1000])
         study.tell(trial, state=optuna.trial.TrialState.FAIL)
-        sweep.say(f"{where}trial {folder.name} failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+        _say_ended(sweep, study, f"{where}trial {folder.name} failed: {type(e).__name__}: "
+                                 f"{str(e).splitlines()[0] if str(e) else ''}")
     else:
         for key, value in {"epochs": result.epochs, "wall_time_s": result.wall_time_s, **result.test}.items():
             trial.set_user_attr(key, value)
         study.tell(trial, result.value)
-        sweep.say(f"{where}trial {folder.name} done: {spec.metric} {result.value:.4g} "
-                  f"({result.epochs} epochs, {result.wall_time_s:.1f} s)")
+        _say_ended(sweep, study, f"{where}trial {folder.name} done: {spec.metric} {result.value:.4g} "
+                                 f"({result.epochs} epochs, {result.wall_time_s:.1f} s)")
+
+
+def _say_ended(sweep: Sweep, study: optuna.Study, message: str) -> None:
+    """A trial's last line, with how many trials of the study have ended and the time the rest should take."""
+    sweep.pace.stop()
+    finished = sum(1 for t in study.get_trials(deepcopy=False) if claims.is_done(t))
+    pace = sweep.pace.describe(finished=finished, total=sweep.total, running=claims.running(study) + 1)
+    sweep.say(f"{message} · {pace}")
 
 
 def _void(study: optuna.Study, trial: optuna.Trial, reason: str) -> None:

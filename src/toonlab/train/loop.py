@@ -20,6 +20,7 @@ from torch import nn
 
 from toonlab.data.augment import augment_generator
 from toonlab.data.samples import TaskSpec
+from toonlab.progress import Progress
 from toonlab.runtime import Runtime
 from toonlab.train.checkpoint import save_checkpoint
 from toonlab.train.divergence import (DivergenceError, NonFiniteError, Snapshot, check_gradients, check_loss,
@@ -29,6 +30,7 @@ from toonlab.train.state import Fit, FitOptions, Meter
 
 __all__ = ["Fit", "FitOptions", "evaluate", "fit", "predict", "train_one_epoch", "train_step"]
 log = logging.getLogger(__name__)
+EPOCH_LINES_EVERY_S = 60.0  # no terminal: a plain progress line within an epoch at most this often
 
 
 def train_step(
@@ -78,17 +80,19 @@ def train_one_epoch(
     """
     model.train()
     meter = meter or Meter(tasks)
-    bar = _bar(batches, progress, desc)
-    for step, (x, y) in enumerate(bar, start=start + 1):
-        result = train_step(model, x, y, optimizer, tasks=tasks, runtime=runtime, loss_weights=loss_weights,
-                            augment=augment, label_smoothing=label_smoothing)
-        if scheduler is not None:
-            scheduler.step()
-        meter.update(result["outputs"], y, {t: result[f"loss/{t}"] for t in tasks if f"loss/{t}" in result})
-        if on_step is not None:
-            on_step(step, meter)
-        if progress:
-            bar.set_postfix(loss=f"{float(result['loss']):.3f}")
+    with Progress(desc, total=_length(batches), enabled=progress, unit="batch", every=EPOCH_LINES_EVERY_S,
+                  summary=False) as bar:
+        for step, (x, y) in enumerate(batches, start=start + 1):
+            result = train_step(model, x, y, optimizer, tasks=tasks, runtime=runtime, loss_weights=loss_weights,
+                                augment=augment, label_smoothing=label_smoothing)
+            if scheduler is not None:
+                scheduler.step()
+            meter.update(result["outputs"], y, {t: result[f"loss/{t}"] for t in tasks if f"loss/{t}" in result})
+            if on_step is not None:
+                on_step(step, meter)
+            if bar.enabled:
+                bar.set_postfix(f"loss {float(result['loss']) / max(1, len(tasks)):.3f}")
+                bar.update()
     return meter.logs("train")
 
 
@@ -203,15 +207,15 @@ def _end_epoch(state: Fit, epoch: int, logs: dict[str, float], *, seconds: float
     logs["rollbacks"] = state.rollbacks
     logs["seconds"] = seconds
     state.epoch, state.step, state.meter = epoch, 0, None
-    log.info("epoch %d: train_loss %.4f val_loss %.4f val_acc %.4f (%.1fs)", epoch, logs["train_loss"],
-             logs["val_loss"], logs["val_acc"], logs["seconds"])
+    log.debug("epoch %d: train_loss %.4f val_loss %.4f val_acc %.4f (%.1fs)", epoch, logs["train_loss"],
+              logs["val_loss"], logs["val_acc"], logs["seconds"])  # the epoch line is the EpochLine callback's
     for cb in state.callbacks:
         cb.on_epoch_end(state, epoch, logs)
 
 
-def _bar(batches: Any, progress: bool, desc: str) -> Any:
-    if not progress:
-        return batches
-    from tqdm.auto import tqdm
-
-    return tqdm(batches, desc=desc, leave=False, unit="batch", dynamic_ncols=True)
+def _length(batches: Any) -> int | None:
+    """The number of batches, or None for an iterable without a length (a resumed epoch's rest)."""
+    try:
+        return len(batches)
+    except TypeError:
+        return None

@@ -35,8 +35,14 @@ from toonlab.evaluate.metrics import majority_classes
 from toonlab.evaluate.run import evaluate_prepared
 from toonlab.models import OWN_MODELS, create_model, recommended_size
 from toonlab.models.transfer import PretrainedBackbone, param_groups
+<<<<<<< HEAD
 from toonlab.progress import ProgressBar
 from toonlab.runs import CONFIG_FILE, default_run_dir, group_folder
+=======
+from toonlab.console import ensure_console
+from toonlab.progress import Progress
+from toonlab.runs import CONFIG_FILE, group_folder
+>>>>>>> i20-console
 from toonlab.runtime import Runtime, resolve_runtime, set_threads
 from toonlab.train import distributed
 from toonlab.train.callbacks import (
@@ -46,6 +52,7 @@ from toonlab.train.callbacks import (
     ModelCheckpoint,
     TensorBoardLogger,
 )
+from toonlab.train.callbacks.epoch_line import EpochLine
 from toonlab.train.callbacks.task_balance import TaskBalance, reference_losses
 from toonlab.train.callbacks.unfreeze import UnfreezeBackbone
 from toonlab.train.checkpoint import load_checkpoint, tasks_to_dict
@@ -77,6 +84,7 @@ def train(cfg: ExperimentConfig, out: str | Path | None = None, *, resume: bool 
         command: the command line that started the run, recorded in metrics.json.
         callbacks: extra callbacks for every network, after the loggers (e.g. a sweep's pruner).
 
+<<<<<<< HEAD
     Example:
         >>> metrics = train(cfg)  # into runs/<data folder name>-<date>-<time>  # doctest: +SKIP
     """
@@ -84,6 +92,13 @@ def train(cfg: ExperimentConfig, out: str | Path | None = None, *, resume: bool 
         if resume:
             raise ToonlabError("resume=True (--resume) continues an earlier run: name its folder as out (--out RUN).")
         out = default_run_dir(cfg.data.path)
+=======
+    One line per epoch goes to the ``toonlab`` logger at INFO (shown on stderr when the program has
+    not configured logging, see :mod:`toonlab.console`); ``cfg.train.progress`` adds progress bars on
+    a terminal or in a notebook, a few plain lines otherwise (:mod:`toonlab.progress`).
+    """
+    ensure_console()
+>>>>>>> i20-console
     if distributed.requested():  # under torchrun / --nproc N: one model trained by every process
         return distributed.train_parallel(cfg, out, resume=resume, overwrite=overwrite, command=command,
                                           callbacks=callbacks)
@@ -97,11 +112,18 @@ def train(cfg: ExperimentConfig, out: str | Path | None = None, *, resume: bool 
         if cfg.data.folds or cfg.train.repeats > 1:
             from toonlab.train.many import train_many
 
+<<<<<<< HEAD
             return train_many(cfg, out, runtime, resume=resume, command=command)
         data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume, for_training=True,
                             progress=ProgressBar("cache", enabled=cfg.train.progress))
         return train_prepared(cfg, data, out, runtime, resume=resume, command=command, start=start,
                               callbacks=callbacks)
+=======
+        return train_many(cfg, out, runtime, resume=resume, command=command)
+    data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume,
+                        progress=Progress("cache", enabled=cfg.train.progress))
+    return train_prepared(cfg, data, out, runtime, resume=resume, command=command, start=start, callbacks=callbacks)
+>>>>>>> i20-console
 
 
 def train_prepared(
@@ -135,7 +157,8 @@ def train_prepared(
              "epochs": plans}
     if distributed.active():
         extra["processes"] = distributed.processes()
-    return distributed.on_main(lambda: evaluate_prepared(out, data, runtime, extra=extra, options=cfg.eval))
+    return distributed.on_main(lambda: evaluate_prepared(out, data, runtime, extra=extra, options=cfg.eval,
+                                                                progress=cfg.train.progress))
 
 
 def _warn_duplicates(data: PreparedData) -> None:
@@ -328,10 +351,14 @@ def _batches(cfg: ExperimentConfig, data: PreparedData, fit_labels: np.ndarray, 
 
 def _callbacks(cfg: ExperimentConfig, folder: Path, tasks: dict[str, TaskSpec], extra: list[Callback]) -> list:
     monitor, mode = monitored_metric(cfg.train.monitor, tasks)
-    # ModelCheckpoint goes last so last.pt holds the other callbacks' updated state.
+    # ModelCheckpoint goes last (before the console line, which keeps no state) so last.pt holds the other
+    # callbacks' updated state.
+    checkpoint = ModelCheckpoint(folder / "checkpoints", monitor, mode=mode)
+    prefix = f"{next(iter(tasks))}: " if cfg.train.mode == "separate" else ""
+    line = [EpochLine(cfg.train.epochs, checkpoint, prefix=prefix)] if distributed.is_main() else []
     return [CSVLogger(folder / "history.csv"), TensorBoardLogger(folder / "tb"),
             EarlyStopping(monitor, patience=cfg.train.patience, mode=mode, min_delta=cfg.train.min_delta),
-            *extra, ModelCheckpoint(folder / "checkpoints", monitor, mode=mode)]
+            *extra, checkpoint, *line]
 
 
 def monitored_metric(monitor: str, tasks: dict[str, TaskSpec]) -> tuple[str, str]:
