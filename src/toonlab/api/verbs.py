@@ -43,10 +43,10 @@ def synth(out: str | Path, *, n: int = 10000, size: int = 256, seed: int = 0, wo
         200
     """
     from toonlab.data.synth import synthesize
-    from toonlab.progress import ProgressBar
+    from toonlab.progress import Progress
 
     return synthesize(out, n=n, size=size, seed=seed, workers=workers, overwrite=overwrite, masks=masks,
-                      progress=ProgressBar("synth", enabled=progress))
+                      progress=Progress("synth", enabled=progress))
 
 
 def check(data: str | Path | None = None, /, *, config: str | Path | Mapping | None = None, progress: bool = True,
@@ -70,10 +70,10 @@ def check(data: str | Path | None = None, /, *, config: str | Path | Mapping | N
         (200, [])
     """
     from toonlab.data.check import check_data
-    from toonlab.progress import ProgressBar
+    from toonlab.progress import Progress
 
     cfg = _need_data(_with_size(build_config(data, config=config, **overrides)), "check")
-    return check_data(cfg.data, seed=cfg.train.seed, progress=ProgressBar("cache", enabled=progress))
+    return check_data(cfg.data, seed=cfg.train.seed, progress=Progress("cache", enabled=progress))
 
 
 def train(data: str | Path | None = None, /, out: str | Path | None = None, *,
@@ -143,11 +143,11 @@ def demo(folder: str | Path = "toonlab-demo", *, n: int = 10000, config: str | P
     """
     from toonlab.demo import demo as run_demo
     from toonlab.demo import demo_config
-    from toonlab.progress import ProgressBar
+    from toonlab.progress import Progress
     from toonlab.report import refresh_report
 
     cfg = build_config(config=config, base=demo_config(), **overrides)
-    result = run_demo(cfg, folder=folder, n=n, synth_progress=ProgressBar("synth", enabled=cfg.train.progress),
+    result = run_demo(cfg, folder=folder, n=n, synth_progress=Progress("synth", enabled=cfg.train.progress),
                       command=call_text("demo", folder, None, overrides))
     refresh_report(result.run)
     return Run(result.run, metrics=result.metrics)

@@ -94,7 +94,7 @@ def train_parallel(cfg: Any, out: str | Path, *, resume: bool = False, overwrite
 def _prepare(cfg: Any, out: Path, resume: bool, overwrite: bool) -> tuple[Any, Runtime]:
     """Rank 0 checks everything, caches the images and writes splits.csv; the others then reuse both."""
     from toonlab.data.dataset import prepare_data
-    from toonlab.progress import ProgressBar
+    from toonlab.progress import Progress
     from toonlab.runtime import resolve_runtime
     from toonlab.train.run import check_config, check_run_folder
 
@@ -110,7 +110,7 @@ def _prepare(cfg: Any, out: Path, resume: bool, overwrite: bool) -> tuple[Any, R
                               channels_last=cfg.train.channels_last)
     data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume or not main,
                         detect_duplicates=main, for_training=main,
-                        progress=ProgressBar("cache", enabled=cfg.train.progress))
+                        progress=Progress("cache", enabled=cfg.train.progress))
     return data, runtime
 
 

@@ -26,7 +26,7 @@ from toonlab.data.dataset import SPLITS_FILE, PreparedData, prepare_data, strati
 from toonlab.data.splits import load_splits, make_folds, save_splits
 from toonlab.errors import ToonlabError
 from toonlab.evaluate.aggregate import aggregate
-from toonlab.progress import ProgressBar
+from toonlab.progress import Progress
 from toonlab.runs import CONFIG_FILE, METRICS_FILE
 from toonlab.runtime import Runtime
 
@@ -41,7 +41,7 @@ def train_many(cfg: ExperimentConfig, out: Path, runtime: Runtime, *, resume: bo
     deadline = budget_deadline(cfg.train, time.perf_counter())  # the members share the budget equally
     kind = run_kind(cfg)
     data = prepare_data(cfg.data, seed=cfg.train.seed, for_training=True,
-                        progress=ProgressBar("cache", enabled=cfg.train.progress))
+                        progress=Progress("cache", enabled=cfg.train.progress))
     base_splits = data.splits
     folds = _folds(cfg, data) if kind == "folds" else None
     save_config(cfg, out / CONFIG_FILE)  # only now: a bad --folds must not leave a run that needs --resume

@@ -35,14 +35,9 @@ from toonlab.evaluate.metrics import majority_classes
 from toonlab.evaluate.run import evaluate_prepared
 from toonlab.models import OWN_MODELS, create_model, recommended_size
 from toonlab.models.transfer import PretrainedBackbone, param_groups
-<<<<<<< HEAD
-from toonlab.progress import ProgressBar
-from toonlab.runs import CONFIG_FILE, default_run_dir, group_folder
-=======
 from toonlab.console import ensure_console
 from toonlab.progress import Progress
-from toonlab.runs import CONFIG_FILE, group_folder
->>>>>>> i20-console
+from toonlab.runs import CONFIG_FILE, default_run_dir, group_folder
 from toonlab.runtime import Runtime, resolve_runtime, set_threads
 from toonlab.train import distributed
 from toonlab.train.callbacks import (
@@ -84,21 +79,18 @@ def train(cfg: ExperimentConfig, out: str | Path | None = None, *, resume: bool 
         command: the command line that started the run, recorded in metrics.json.
         callbacks: extra callbacks for every network, after the loggers (e.g. a sweep's pruner).
 
-<<<<<<< HEAD
+    One line per epoch goes to the ``toonlab`` logger at INFO (shown on stderr when the program has
+    not configured logging, see :mod:`toonlab.console`); ``cfg.train.progress`` adds progress bars on
+    a terminal or in a notebook, a few plain lines otherwise (:mod:`toonlab.progress`).
+
     Example:
         >>> metrics = train(cfg)  # into runs/<data folder name>-<date>-<time>  # doctest: +SKIP
     """
+    ensure_console()
     if out is None:
         if resume:
             raise ToonlabError("resume=True (--resume) continues an earlier run: name its folder as out (--out RUN).")
         out = default_run_dir(cfg.data.path)
-=======
-    One line per epoch goes to the ``toonlab`` logger at INFO (shown on stderr when the program has
-    not configured logging, see :mod:`toonlab.console`); ``cfg.train.progress`` adds progress bars on
-    a terminal or in a notebook, a few plain lines otherwise (:mod:`toonlab.progress`).
-    """
-    ensure_console()
->>>>>>> i20-console
     if distributed.requested():  # under torchrun / --nproc N: one model trained by every process
         return distributed.train_parallel(cfg, out, resume=resume, overwrite=overwrite, command=command,
                                           callbacks=callbacks)
@@ -112,18 +104,11 @@ def train(cfg: ExperimentConfig, out: str | Path | None = None, *, resume: bool 
         if cfg.data.folds or cfg.train.repeats > 1:
             from toonlab.train.many import train_many
 
-<<<<<<< HEAD
             return train_many(cfg, out, runtime, resume=resume, command=command)
         data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume, for_training=True,
-                            progress=ProgressBar("cache", enabled=cfg.train.progress))
+                            progress=Progress("cache", enabled=cfg.train.progress))
         return train_prepared(cfg, data, out, runtime, resume=resume, command=command, start=start,
                               callbacks=callbacks)
-=======
-        return train_many(cfg, out, runtime, resume=resume, command=command)
-    data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume,
-                        progress=Progress("cache", enabled=cfg.train.progress))
-    return train_prepared(cfg, data, out, runtime, resume=resume, command=command, start=start, callbacks=callbacks)
->>>>>>> i20-console
 
 
 def train_prepared(
