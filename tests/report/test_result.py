@@ -35,6 +35,8 @@ def test_tasks_that_do_not_beat_their_baseline_are_warned_about(trained_run):
     metrics = _metrics(trained_run)
     metrics["tasks"]["color"].update(accuracy=0.5, baseline_accuracy=0.5)  # a tie does not beat it
     metrics["tasks"]["size"].update(accuracy=0.9, baseline_accuracy=0.6)
+    for task in metrics["tasks"].values():  # as evaluation writes it; without the key the numbers decide
+        task.pop("beats_baseline", None)
     metrics.pop("duplicates")
     _save(trained_run, metrics)
     html = result_section(ReportFolder.open(trained_run))
