@@ -35,6 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     versions = {"after": REPO / "src"}
     if args.before:
         versions = {"before": _checkout(args.before, work / "before"), **versions}
+    try:
+        out = _run(versions, work, args)
+    finally:
+        if args.before:  # the temporary checkout must not stay registered in the repository
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(work / "before")],
+                           capture_output=True)
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+def _run(versions: dict[str, Path], work: Path, args: argparse.Namespace) -> dict:
+    """Every measurement for every version, alternating; the medians and all values."""
     data = _synth(work / "data", n=args.images, src=versions["after"])
     results = {name: {"help_s": [], "train_fixed_s": [], "train_total_s": [], "predict_100_s": []}
                for name in versions}
@@ -43,10 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             _measure(results[name], src, data, work / f"{name}-{i}", epochs=args.epochs)
     summary = {name: {key: round(statistics.median(values), 2) for key, values in r.items()}
                for name, r in results.items()}
-    out = {"images": args.images, "epochs": args.epochs, "repeats": args.repeats, "median": summary,
-           "all": results}
-    print(json.dumps(out, indent=2))
-    return 0
+    return {"images": args.images, "epochs": args.epochs, "repeats": args.repeats, "median": summary,
+            "all": results}
 
 
 def _parser() -> argparse.ArgumentParser:
