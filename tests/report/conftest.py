@@ -24,10 +24,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from system_packages import apt_install
 
 from toonlab.cli import main
 from toonlab.evaluate.aggregate import aggregate
-from toonlab.testing import TINY_TRAIN, apt_install, make_toy_cartoonset
+from toonlab.testing import TINY_TRAIN, make_toy_cartoonset
 
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 PACKAGE = "chromium"

@@ -26,7 +26,7 @@ from typing import NoReturn
 
 import pytest
 
-from toonlab.testing import apt_get, apt_install
+from system_packages import apt_get, apt_install
 
 TOOLS = ("initdb", "pg_ctl", "pg_isready")
 DEBIAN_ROOT = Path("/usr/lib/postgresql")
