@@ -51,11 +51,15 @@ class EpochPlan:
     def describe(self) -> str:
         if self.rule == "budget":
             return (f"budget: {format_duration(self.seconds or 0)} for this network, an epoch takes about "
-                    f"{self.epoch_s:.1f}s (timed), so {self.epochs} epochs")
-        return f"{self.epochs} epochs ({self.rule})"
+                    f"{self.epoch_s:.1f}s (timed), so {_count(self.epochs)}")
+        return f"{_count(self.epochs)} ({self.rule})"
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def _count(epochs: int) -> str:
+    return f"{epochs} epoch" + ("" if epochs == 1 else "s")
 
 
 def auto_epochs(n_train: int, batch_size: int) -> int:
