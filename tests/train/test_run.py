@@ -114,7 +114,7 @@ def test_label_smoothing_keeps_the_training_loss_above_its_floor(toy_data, tmp_p
 
 
 def test_a_run_failing_in_its_first_epoch_leaves_nothing_and_the_same_call_then_works(toy_data, tmp_path, monkeypatch):
-    import toonlab.train.run as run_module
+    import toonlab.train.pipeline as run_module
 
     def broken_fit(*args, **kwargs):
         raise RuntimeError("out of memory in the first batch")

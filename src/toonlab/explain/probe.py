@@ -65,7 +65,7 @@ def build_model(cfg: ModelConfig, probe: Probe, *, seed: int) -> nn.Module:
 def _data_probe(data_cfg, batch_size: int, seed: int) -> Probe:
     from toonlab.data.batches import Batches
     from toonlab.data.dataset import prepare_data
-    from toonlab.train.run import regression_scales
+    from toonlab.train.pipeline import regression_scales
 
     data = prepare_data(data_cfg, seed=seed)
     train = data.splits["train"] if len(data.splits.get("train", [])) else np.arange(len(data.labels))

@@ -27,10 +27,8 @@ import contextlib
 import datetime
 import logging
 import os
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -47,7 +45,7 @@ from toonlab.train.callbacks import (
     ModelCheckpoint,
     TensorBoardLogger,
 )
-from toonlab.train.launch import ReportedByRankZero, check_parallel, world_size
+from toonlab.train.launch import ReportedByRankZero, world_size
 from toonlab.train.state import Fit, Meter
 
 T = TypeVar("T")
@@ -75,43 +73,6 @@ def processes() -> int:
 def is_main() -> bool:
     """True on rank 0 (and when there is only one process): the one that writes and evaluates."""
     return not active() or dist.get_rank() == 0
-
-
-def train_parallel(cfg: Any, out: str | Path, *, resume: bool = False, overwrite: bool = False, command: str = "",
-                   callbacks: list[Callback] | None = None) -> dict[str, Any]:
-    """:func:`toonlab.train.run.train` on every process of a launch; every rank returns the test metrics."""
-    from toonlab.train.run import train_prepared
-
-    start, out = time.perf_counter(), Path(out)
-    with session(backend_for(cfg.train.device), threads=cfg.train.threads):
-        if not is_main():
-            cfg.train.progress = False
-        data, runtime = main_first(lambda: _prepare(cfg, out, resume, overwrite))
-        return train_prepared(cfg, data, out, _own_device(runtime), resume=resume, command=command, start=start,
-                              callbacks=callbacks)
-
-
-def _prepare(cfg: Any, out: Path, resume: bool, overwrite: bool) -> tuple[Any, Runtime]:
-    """Rank 0 checks everything, caches the images and writes splits.csv; the others then reuse both."""
-    from toonlab.data.dataset import prepare_data
-    from toonlab.progress import Progress
-    from toonlab.runtime import resolve_runtime
-    from toonlab.train.run import check_config, check_run_folder
-
-    main = is_main()
-    if main:
-        check_config(cfg)
-        check_parallel(cfg, dist.get_world_size())
-        check_run_folder(cfg, out, resume, overwrite=overwrite)
-        out.mkdir(parents=True, exist_ok=True)
-    else:
-        cfg.data.path = str(Path(cfg.data.path).resolve())  # as rank 0 made it
-    runtime = resolve_runtime(device=cfg.train.device, precision=cfg.train.precision,
-                              channels_last=cfg.train.channels_last)
-    data = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=out, reuse_splits=resume or not main,
-                        detect_duplicates=main, for_training=main,
-                        progress=Progress("cache", enabled=cfg.train.progress))
-    return data, runtime
 
 
 # --- the process group -----------------------------------------------------------------------------
@@ -167,7 +128,7 @@ def _local_gpu() -> int:
     return local
 
 
-def _own_device(runtime: Runtime) -> Runtime:
+def own_device(runtime: Runtime) -> Runtime:
     """On CUDA each process trains on its own GPU (cuda:LOCAL_RANK)."""
     if runtime.device.type != "cuda":
         return runtime

@@ -24,11 +24,11 @@ from typing import Any
 from toonlab.config import ExperimentConfig, save_config
 from toonlab.data.dataset import SPLITS_FILE, PreparedData, prepare_data, stratify_column
 from toonlab.data.splits import load_splits, make_folds, save_splits
-from toonlab.errors import ToonlabError
 from toonlab.evaluate.aggregate import aggregate
 from toonlab.progress import Progress
 from toonlab.runs import CONFIG_FILE, METRICS_FILE
 from toonlab.runtime import Runtime
+from toonlab.train.pipeline import budget_deadline, run_kind, train_prepared
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 def train_many(cfg: ExperimentConfig, out: Path, runtime: Runtime, *, resume: bool = False,
                command: str = "") -> dict[str, Any]:
     """Train every fold or repeat into ``out/<member>`` and write the summary to ``out/metrics.json``."""
-    from toonlab.train.run import budget_deadline, train_prepared
-
     deadline = budget_deadline(cfg.train, time.perf_counter())  # the members share the budget equally
     kind = run_kind(cfg)
     data = prepare_data(cfg.data, seed=cfg.train.seed, for_training=True,
@@ -78,17 +76,6 @@ def member_configs(cfg: ExperimentConfig) -> list[tuple[str, ExperimentConfig]]:
         member.train.repeats, member.train.seed = 1, cfg.train.seed + i
         out.append((f"seed-{member.train.seed}", member))
     return out
-
-
-def run_kind(cfg: ExperimentConfig) -> str:
-    """``"folds"`` or ``"repeats"``; ToonlabError for a bad repeat count or both at once."""
-    folds, repeats = cfg.data.folds, cfg.train.repeats
-    if not isinstance(repeats, int) or repeats < 1:
-        raise ToonlabError(f"train.repeats (--repeats) must be a whole number >= 1. Received: {repeats!r}")
-    if folds and repeats > 1:
-        raise ToonlabError("Use either k-fold cross-validation (--folds, data.folds) or repeated seeds "
-                           f"(--repeats, train.repeats), not both. Received: folds={folds}, repeats={repeats}")
-    return "folds" if folds else "repeats"
 
 
 def _folds(cfg: ExperimentConfig, data: PreparedData) -> list[dict]:
