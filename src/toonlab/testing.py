@@ -129,3 +129,20 @@ def write_tiny_sweep(path: str | Path, space: dict, strategy: dict | None = None
     path = Path(path)
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     return path
+
+
+def write_image(root: str | Path, rel: str, color: tuple[int, int, int] = (30, 140, 90)) -> Path:
+    """An 8 px one-colour RGB image at ``root/rel`` (parent folders made; format from the suffix)."""
+    path = Path(root) / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (8, 8), color).save(path)
+    return path
+
+
+def write_lines(path: str | Path, *lines: str) -> Path:
+    """A UTF-8 text file of ``lines`` (a CSV, a sidecar, a note), parent folders made."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+

@@ -7,32 +7,17 @@ import logging
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from toonlab.data.sources import SourceOptions, detect_layout, load_labels
 from toonlab.data.sources.survey import find_file_column, survey_folder
 from toonlab.errors import DataError
-from toonlab.testing import make_toy_cartoonset
-
-
-def image(root: Path, rel: str) -> Path:
-    """An 8 px RGB image at ``root/rel`` (format from the suffix)."""
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", (8, 8), (30, 140, 90)).save(path)
-    return path
-
-
-def write(path: Path, *lines: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+from toonlab.testing import make_toy_cartoonset, write_image, write_lines
 
 
 def class_folders(root: Path, classes: str = "abc", per_class: int = 2) -> Path:
     for c in classes:
         for i in range(per_class):
-            image(root, f"{c}/{i}.png")
+            write_image(root, f"{c}/{i}.png")
     return root
 
 
@@ -49,9 +34,9 @@ def test_sidecar_csvs_are_the_cartoonset_layout_nested_or_flat(tmp_path):
                                  "--source cartoonset")  # its 0/..9/ folders are shards, not classes
     flat = tmp_path / "flat"
     for i in range(3):
-        image(flat, f"cs{i}.png")
-        write(flat / f"cs{i}.csv", '"hair", 1, 3')
-    write(flat / "hidden.csv", "file,attribute", "cs0.png,hair")  # a visibility table is not a manifest
+        write_image(flat, f"cs{i}.png")
+        write_lines(flat / f"cs{i}.csv", '"hair", 1, 3')
+    write_lines(flat / "hidden.csv", "file,attribute", "cs0.png,hair")  # a visibility table is not a manifest
     assert detect_layout(flat).source == "cartoonset"
 
 
@@ -64,8 +49,8 @@ def test_class_sub_folders_are_the_folders_layout(tmp_path):
 @pytest.mark.parametrize("name, sep", [("labels.csv", ","), ("labels.tsv", "\t")])
 def test_one_top_level_table_with_a_file_column_is_the_manifest(tmp_path, name, sep):
     for i in range(3):
-        image(tmp_path, f"img/{i}.jpg")
-    write(tmp_path / name, sep.join(["file", "kind"]), *(sep.join([f"img/{i}.jpg", "ab"[i % 2]]) for i in range(3)))
+        write_image(tmp_path, f"img/{i}.jpg")
+    write_lines(tmp_path / name, sep.join(["file", "kind"]), *(sep.join([f"img/{i}.jpg", "ab"[i % 2]]) for i in range(3)))
     layout = detect_layout(tmp_path)
     assert (layout.source, layout.options.labels, layout.options.file_column) == ("manifest", name, "file")
     assert layout.describe() == f"Layout: one manifest {name} (image paths in column 'file'); " \
@@ -74,8 +59,8 @@ def test_one_top_level_table_with_a_file_column_is_the_manifest(tmp_path, name, 
 
 def test_a_manifest_whose_paths_are_in_another_column_names_it(tmp_path):
     for i in range(3):
-        image(tmp_path, f"{i}.png")
-    write(tmp_path / "meta.csv", "id,image,label", *(f"{i},{i}.png,x" for i in range(3)))
+        write_image(tmp_path, f"{i}.png")
+    write_lines(tmp_path / "meta.csv", "id,image,label", *(f"{i},{i}.png,x" for i in range(3)))
     layout = detect_layout(tmp_path)
     assert layout.options.file_column == "image" and "--file-column image" in layout.flags
     assert find_file_column(tmp_path / "meta.csv", "file") == "image"
@@ -83,21 +68,21 @@ def test_a_manifest_whose_paths_are_in_another_column_names_it(tmp_path):
 
 def test_a_manifest_beats_class_folders_and_says_the_other_is_possible(tmp_path):
     class_folders(tmp_path, "ab")
-    write(tmp_path / "labels.csv", "file,kind", "a/0.png,x", "b/0.png,y")
+    write_lines(tmp_path / "labels.csv", "file,kind", "a/0.png,x", "b/0.png,y")
     layout = detect_layout(tmp_path)
     assert layout.source == "manifest" and "(also possible: --source folders)" in layout.describe()
 
 
 def test_two_manifests_or_manifest_and_sidecars_tie_and_the_error_gives_each_command(tmp_path):
     class_folders(tmp_path, "ab")
-    write(tmp_path / "train.csv", "file,kind", "a/0.png,x")
-    write(tmp_path / "test.csv", "file,kind", "b/0.png,y")
+    write_lines(tmp_path / "train.csv", "file,kind", "a/0.png,x")
+    write_lines(tmp_path / "test.csv", "file,kind", "b/0.png,y")
     message = error(tmp_path)
     assert "Several label layouts fit" in message
     assert f"`toonlab train {tmp_path} --source manifest --labels train.csv`" in message
     assert f"`toonlab train {tmp_path} --source manifest --labels test.csv`" in message
     toons = make_toy_cartoonset(tmp_path / "toons", n=4, size=8)
-    write(toons / "labels.csv", "file,kind", "0/toy00000.png,x")
+    write_lines(toons / "labels.csv", "file,kind", "0/toy00000.png,x")
     message = error(toons)
     assert "--source cartoonset`" in message and "--labels labels.csv`" in message
 
@@ -115,7 +100,7 @@ def test_nested_class_folders_are_ambiguous_and_the_error_offers_each_reading(tm
 
 def test_images_at_several_depths_are_ambiguous(tmp_path):
     class_folders(tmp_path, "ab")
-    image(tmp_path, "stray.png")
+    write_image(tmp_path, "stray.png")
     message = error(tmp_path)
     assert "different folder depths" in message and "1 at the top level" in message
     assert "--source folders`" in message
@@ -123,15 +108,15 @@ def test_images_at_several_depths_are_ambiguous(tmp_path):
 
 def test_one_sub_folder_would_be_one_class(tmp_path):
     for i in range(3):
-        image(tmp_path, f"images/{i}.png")
+        write_image(tmp_path, f"images/{i}.png")
     message = error(tmp_path)
     assert "one sub-folder images/" in message and f"`toonlab train {tmp_path / 'images'}`" in message
 
 
 def test_images_without_labels_list_the_command_for_each_layout(tmp_path):
     for name in ("cat_1.jpg", "cat_2.jpg", "dog_1.jpg"):
-        image(tmp_path, name)
-    write(tmp_path / "notes.csv", "when,what", "monday,drew")
+        write_image(tmp_path, name)
+    write_lines(tmp_path / "notes.csv", "when,what", "monday,drew")
     message = error(tmp_path)
     assert "Cannot tell how the images" in message
     assert "3 images (3 at the top level); no sidecar .csv files; CSV/TSV at the top level: notes.csv" in message
@@ -141,7 +126,7 @@ def test_images_without_labels_list_the_command_for_each_layout(tmp_path):
 
 
 def test_an_empty_folder_says_there_are_no_images(tmp_path):
-    write(tmp_path / "readme.txt", "hello")
+    write_lines(tmp_path / "readme.txt", "hello")
     message = error(tmp_path)
     assert message.startswith(f"No images found in {str(tmp_path)!r}") and "1 other file" in message
     assert "toonlab synth" in message
@@ -169,9 +154,9 @@ def test_an_explicit_source_wins_over_detection(tmp_path):
 
 def test_survey_counts_images_by_depth_and_leaves_out_masks(tmp_path):
     class_folders(tmp_path, "ab", 2)
-    image(tmp_path, "top.png")
-    image(tmp_path, "a/deep/x.png")
-    image(tmp_path, "a/0.mask.png")
+    write_image(tmp_path, "top.png")
+    write_image(tmp_path, "a/deep/x.png")
+    write_image(tmp_path, "a/0.mask.png")
     survey = survey_folder(tmp_path)
     assert (survey.images, survey.top, survey.deeper, survey.levels) == (6, 1, 1, (0, 1, 2))
     assert survey.classes == {"a": 2, "b": 2} and survey.folders == ("a", "b")
