@@ -102,6 +102,8 @@ def session(backend: str = "gloo", *, threads: int = 0) -> Iterator[None]:
         logger.setLevel(logging.ERROR)
     try:
         yield
+        if own:  # no rank tears the group down while another still uses it
+            dist.barrier()
     except ToonlabError as e:  # e.g. a DivergenceError: every rank decided the same, rank 0 says so
         if is_main() or isinstance(e, ReportedByRankZero):
             raise
