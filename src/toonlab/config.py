@@ -219,7 +219,9 @@ class AugmentConfig:
 class EvalConfig:
     """What evaluation writes besides metrics.json (``toonlab eval`` and the end of ``train``)."""
 
-    plots: bool = _f(True, "Draw confusion-matrix and predicted-vs-true PNGs under RUN/eval/<task>/.")
+    plots: bool = _f(False, "Also draw confusion-matrix and predicted-vs-true PNGs with matplotlib under "
+                     "RUN/eval/<task>/ (about 0.2-1.5 s a task); the report shows both either way, as "
+                     "heatmap tables and SVG charts.")
     mistakes: int = _f(20, "Most confident mistakes (largest errors for regression) listed per task.")
     report: bool = _f(True, "Rewrite RUN/report.html at the end of train, eval, explain and demo "
                       "(`toonlab report RUN` writes it anyway).")

@@ -48,7 +48,7 @@ def trained(tmp_path_factory) -> Path:
     discs(tmp / "data", ["red", "green", "blue"], 36, seed=0)
     run = tmp / "run"
     code = main(["train", str(tmp / "data"), "-o", str(run), "--source", "manifest", "--labels", "labels.csv",
-                 "--regression", "radius", f"--eval.mistakes={MISTAKES}", f"--data.cache_dir={tmp / 'cache'}", *TINY])
+                 "--regression", "radius", f"--eval.mistakes={MISTAKES}", "--eval.plots=true", f"--data.cache_dir={tmp / 'cache'}", *TINY])
     assert code == 0
     return run
 

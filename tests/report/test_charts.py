@@ -3,7 +3,7 @@
 import math
 import re
 
-from toonlab.report.charts import Bar, _ticks, accuracy_bars, line_panel
+from toonlab.report.charts import Bar, _ticks, accuracy_bars, line_panel, scatter_panel
 
 
 def test_one_bar_and_one_baseline_tick_per_task():
@@ -42,3 +42,11 @@ def test_ticks_are_round_and_cover_the_range():
     assert _ticks(31, 97, clip=(0, 100)) == [20, 40, 60, 80, 100]
     flat = _ticks(1.0, 1.0, integer=True)  # one epoch
     assert flat[0] < 1 < flat[-1]
+
+
+def test_scatter_panel_draws_one_dot_per_finite_pair_and_the_identity_line():
+    svg = scatter_panel("age · MAE 1.5", [1.0, 2.0, math.nan, 4.0], [1.5, 2.5, 3.0, math.inf])
+    assert svg.count("<circle") == 2 and svg.count('class="identity"') == 1  # NaN / inf pairs are left out
+    assert "age · MAE 1.5" in svg and ">true<" in svg and ">predicted<" in svg and "2 images" in svg
+    many = scatter_panel("x", [float(i) for i in range(5000)], [float(i) for i in range(5000)], max_points=1000)
+    assert many.count("<circle") == 1000  # an even subsample keeps the page small

@@ -86,3 +86,13 @@ def test_thumbnails_keep_tiny_images_sharp_and_shrink_large_ones_to_the_smaller_
     Image.new("RGB", (256, 128), (0, 0, 255)).save(flat)  # one colour: PNG wins
     data, mime = thumbnail(flat)
     assert mime == "image/png" and Image.open(io.BytesIO(data)).size == (72, 36)
+
+
+def test_a_regression_task_without_scatter_png_gets_an_svg_chart_from_predictions(tmp_path):
+    (tmp_path / "eval" / "age").mkdir(parents=True)
+    (tmp_path / "eval" / "age" / "errors.csv").write_text("file,true,pred,error\na.png,30,25.5,-4.5\n")
+    (tmp_path / "metrics.json").write_text(json.dumps({"tasks": {"age": {"kind": "regression", "mae": 2.25}}}))
+    (tmp_path / "predictions.csv").write_text("file,age_true,age_pred,age_prob\na.png,30,25.5,\nb.png,,31,\n"
+                                              "c.png,20,20,\n")
+    html = confusion_section(ReportFolder.open(tmp_path))
+    assert 'class="chart scatter"' in html and "age · MAE 2.25" in html and html.count("<circle") == 2

@@ -89,6 +89,29 @@ def line_panel(title: str, series: dict[str, tuple[list[float], list[float]]], *
                 cls="chart curve")
 
 
+def scatter_panel(title: str, true: list[float], pred: list[float], *, max_points: int = 1500) -> Raw:
+    """Predicted against true values of a regression task, with the y = x line (perfect predictions).
+
+    Args:
+        title: the line above the plot, e.g. ``"age · MAE 2.1"``.
+        true: the true values (non-finite pairs are left out).
+        pred: the predicted values, one per true value.
+        max_points: at most this many dots (an even subsample beyond it keeps the page small).
+    """
+    pairs = [(t, p) for t, p in zip(true, pred) if math.isfinite(t) and math.isfinite(p)]
+    pairs = pairs[::max(1, math.ceil(len(pairs) / max_points))]
+    values = [v for pair in pairs for v in pair] or [0.0, 1.0]
+    ticks = _ticks(min(values), max(values))
+    sx, sy = _scale(ticks[0], ticks[-1], PAD_L, PANEL_W - PAD_R), _scale(ticks[0], ticks[-1], PANEL_H - PAD_B, PAD_T)
+    parts = [f'<text x="{PAD_L}" y="14" class="panel-title">{esc(title)}</text>',
+             _grid(sx, sy, ticks, ticks), _axis_labels("true", "predicted"),
+             f'<line class="identity" x1="{sx(ticks[0]):.1f}" y1="{sy(ticks[0]):.1f}" x2="{sx(ticks[-1]):.1f}" '
+             f'y2="{sy(ticks[-1]):.1f}" stroke="#999" stroke-dasharray="4 3"/>']
+    parts += [f'<circle cx="{sx(t):.1f}" cy="{sy(p):.1f}" r="2" fill="{ACC}" fill-opacity="0.5"/>' for t, p in pairs]
+    return _svg(PANEL_W, PANEL_H, f"{title}: predicted against true value, {len(pairs)} images", parts,
+                cls="chart scatter")
+
+
 def _bar_row(b: Bar, y: float, row_h: float, label_w: float, x) -> str:
     color = BELOW if b.below else ACC
     thick = 12 if b.drawn is not None else 14

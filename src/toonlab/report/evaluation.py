@@ -6,9 +6,11 @@ Each ``*_section(folder)`` returns the section's markup, or None when the run ho
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
+from toonlab.report.charts import scatter_panel
 from toonlab.report.confusion import confusion_from_csv
 from toonlab.report.figures import png_file, thumbnail
 from toonlab.report.files import ReportFolder, read_csv, read_json
@@ -24,20 +26,24 @@ from toonlab.report.html import (
     tag,
 )
 from toonlab.report.summary import num, pct
+from toonlab.runs import PREDICTIONS_FILE
 
 MAX_MISTAKES = 8  # rows (and thumbnails) per task; the CSV holds up to eval.mistakes
 
 
 def confusion_section(folder: ReportFolder) -> Raw | None:
     """id ``confusion``: each task's confusion matrix (confusion.png, else a heatmap table from
-    confusion.csv); regression tasks' predicted-vs-true scatter.png when present."""
-    parts = []
+    confusion.csv); regression tasks' predicted-vs-true scatter.png, else an SVG chart from predictions.csv."""
+    parts, predictions = [], None
     for task, path in _eval_folders(folder):
         png = png_file(path / "confusion.png") or png_file(path / "scatter.png")
         if png:
             parts.append(figure(png, task))
         elif (path / "confusion.csv").is_file():
             parts.append(confusion_from_csv(path / "confusion.csv", _title(task, folder.metrics)))
+        elif folder.metrics.get("tasks", {}).get(task, {}).get("kind") == "regression":
+            predictions = predictions if predictions is not None else read_csv(folder.path / PREDICTIONS_FILE) or []
+            parts.append(_scatter(task, predictions, folder.metrics))
     parts = [p for p in parts if p]
     return section("confusion", "Confusion matrices", *parts) if parts else None
 
@@ -85,6 +91,22 @@ def _eval_folders(folder: ReportFolder) -> list[tuple[str, Path]]:
     found = sorted((p for p in base.iterdir() if p.is_dir()), key=lambda p: (
         names.index(by_folder[p.name]) if p.name in by_folder else len(names), p.name))
     return [(by_folder.get(p.name, p.name), p) for p in found]
+
+
+def _scatter(task: str, rows: list[dict[str, str]], metrics: dict[str, Any]) -> Raw | None:
+    """A regression task's predicted-vs-true chart from predictions.csv (when no scatter.png was drawn)."""
+    true, pred = [_float(r.get(f"{task}_true")) for r in rows], [_float(r.get(f"{task}_pred")) for r in rows]
+    if not any(math.isfinite(t) for t in true):
+        return None
+    mae = metrics.get("tasks", {}).get(task, {}).get("mae")
+    return scatter_panel(f"{task} · MAE {num(mae)}" if mae is not None else task, true, pred)
+
+
+def _float(text: str | None) -> float:
+    try:
+        return float(text) if text else math.nan
+    except ValueError:
+        return math.nan
 
 
 def _title(task: str, metrics: dict[str, Any]) -> str:
