@@ -34,6 +34,12 @@ def test_check_prints_the_layout_it_detected(tmp_path, capsys):
     assert "Layout: class sub-folders (2 classes, 12 images); --source folders" in out
 
 
+def test_check_states_the_layout_once_not_also_as_a_log_line(tmp_path, capsys, caplog):
+    with caplog.at_level(logging.INFO, logger="toonlab"):
+        code, out, err = run(capsys, "check", class_folders(tmp_path / "imgs"), "--image-size", "16", "--no-progress")
+    assert code == 0 and out.count("Layout: ") == 1 and "Layout: " not in caplog.text + err
+
+
 def test_an_explicit_source_wins_and_prints_no_layout(tmp_path, capsys):
     root = class_folders(tmp_path / "imgs")
     (root / "labels.csv").write_text("file,kind\na/0.png,x\nb/0.png,y\n")  # auto would read this manifest

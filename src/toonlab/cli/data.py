@@ -5,6 +5,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
+from collections.abc import Iterator
 
 from toonlab.cli import options
 from toonlab.cli.help import config_option
@@ -55,7 +58,8 @@ def check(args: argparse.Namespace) -> int:
     cfg = options.resolve(args)
     if not cfg.data.path:
         raise ToonlabError("No data folder: pass DATA (`toonlab check DATA`) or set data.path in --config.")
-    report = check_data(cfg.data, seed=cfg.train.seed, progress=Progress("cache", enabled=options.show_progress(args)))
+    with _layout_not_logged():  # the report below states it
+        report = check_data(cfg.data, seed=cfg.train.seed, progress=Progress("cache", enabled=options.show_progress(args)))
     print(format_check(report))
     if args.json_out:
         try:
@@ -66,6 +70,18 @@ def check(args: argparse.Namespace) -> int:
                                "Pass a file in an existing, writable folder.") from None
         print(f"\nReport: {args.json_out}")
     return 0 if report.used else 1  # nothing to train on: a script running check then train stops here
+
+
+@contextlib.contextmanager
+def _layout_not_logged() -> Iterator[None]:
+    """Drop the 'Layout: ...' log line that loading prints, for as long as the block runs."""
+    logger = logging.getLogger("toonlab.data.sources.load")
+    keep = lambda record: not record.getMessage().startswith("Layout: ")  # noqa: E731
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
 
 
 def preview_args(p: argparse.ArgumentParser) -> None:
