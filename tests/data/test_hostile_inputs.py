@@ -1,0 +1,26 @@
+"""One test per loader bug the fuzz tests (test_fuzz_loaders.py) found, and the hostile cases they cannot
+draw: unreadable files (chmod 000) and a handful of hostile folders through the CLI (exit code 2, no traceback)."""
+
+from __future__ import annotations
+
+import pytest
+
+import hostile
+from toonlab.config import DataConfig
+from toonlab.data.check import check_data
+from toonlab.errors import DataError
+from toonlab.testing import write_image, write_lines
+
+
+def _check(root, tmp_path, **kw):
+    return check_data(DataConfig(path=str(root), image_size=8, workers=1, cache_dir=str(tmp_path / "cache"), **kw))
+
+
+def test_a_manifest_field_over_the_csv_limit_is_one_error_naming_the_file_and_line(tmp_path):
+    root = tmp_path / "data"
+    write_image(root, "a.png")
+    write_lines(root / "labels.csv", "file,kind", "a.png," + "x" * 200_000)
+    with pytest.raises(DataError, match=r"labels\.csv' line 2 cannot be parsed as CSV/TSV: field larger"):
+        _check(root, tmp_path, source="manifest", labels="labels.csv")
+    with pytest.raises(DataError):  # the layout survey only peeks at the table: the manifest says why
+        _check(root, tmp_path)
