@@ -24,3 +24,13 @@ def test_a_manifest_field_over_the_csv_limit_is_one_error_naming_the_file_and_li
         _check(root, tmp_path, source="manifest", labels="labels.csv")
     with pytest.raises(DataError):  # the layout survey only peeks at the table: the manifest says why
         _check(root, tmp_path)
+
+
+def test_a_sidecar_with_a_byte_order_mark_and_crlf_reads_like_any_other(tmp_path):
+    root = tmp_path / "data"
+    for i in range(4):
+        hostile.good(write_image(root, f"{i}.png"), i)
+        write_lines(root / f"{i}.csv", f'"color", {i % 2}, 2')
+    (root / "0.csv").write_bytes(b'\xef\xbb\xbf"color", 0, 2\r\n')  # one saved by Excel/Notepad
+    report = _check(root, tmp_path, source="cartoonset")
+    assert (report.used, report.skipped, list(report.tasks)) == (4, [], ["color"])
