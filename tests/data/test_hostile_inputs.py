@@ -3,11 +3,15 @@ draw: unreadable files (chmod 000) and a handful of hostile folders through the 
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 import hostile
 from toonlab.config import DataConfig
-from toonlab.data.check import check_data
+from toonlab.data.check import check_data, format_check
+from toonlab.data.dataset import write_skipped
 from toonlab.errors import DataError
 from toonlab.testing import write_image, write_lines
 
@@ -34,3 +38,18 @@ def test_a_sidecar_with_a_byte_order_mark_and_crlf_reads_like_any_other(tmp_path
     (root / "0.csv").write_bytes(b'\xef\xbb\xbf"color", 0, 2\r\n')  # one saved by Excel/Notepad
     report = _check(root, tmp_path, source="cartoonset")
     assert (report.used, report.skipped, list(report.tasks)) == (4, [], ["color"])
+
+
+def test_a_file_name_that_is_not_utf8_is_a_named_skip_and_every_report_can_be_written(tmp_path):
+    root = tmp_path / "data"
+    for cls in ("cat", "dog"):
+        for i in range(3):
+            hostile.good(write_image(root, f"{cls}/{i}.png"), i + 10 * (cls == "dog"))
+    odd = os.fsdecode(os.fsencode(str(root / "cat")) + b"/caf\xe9.png")
+    hostile.good(Path(odd), 99)
+    report = _check(root, tmp_path, source="folders")
+    assert (report.found, report.used) == (7, 6)
+    [skipped] = report.skipped
+    assert skipped.path == str(root / "cat" / "caf\\xe9.png") and "not valid UTF-8" in skipped.reason
+    write_skipped(tmp_path / "skipped.csv", report.skipped)  # was a UnicodeEncodeError, as was splits.csv
+    format_check(report).encode("utf-8")
