@@ -53,3 +53,13 @@ def test_a_file_name_that_is_not_utf8_is_a_named_skip_and_every_report_can_be_wr
     assert skipped.path == str(root / "cat" / "caf\\xe9.png") and "not valid UTF-8" in skipped.reason
     write_skipped(tmp_path / "skipped.csv", report.skipped)  # was a UnicodeEncodeError, as was splits.csv
     format_check(report).encode("utf-8")
+
+
+def test_a_regression_value_beyond_float32_is_a_named_skip_not_an_infinite_label(tmp_path):
+    root = tmp_path / "data"
+    for i, n in enumerate(["3", "4", "5", "9" * 60]):
+        hostile.good(write_image(root, f"a-{n}.png"), i)
+    report = _check(root, tmp_path, source="filename", pattern=r"a-(?P<n>\d+)", regression="n")
+    assert report.used == 3 and report.tasks["n"]["max"] == 5.0
+    [skipped] = report.skipped
+    assert "out of range" in skipped.reason and skipped.path.endswith("9" * 60 + ".png")
