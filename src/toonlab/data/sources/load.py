@@ -14,12 +14,11 @@ Example:
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from toonlab.data.samples import LabelSet, Skipped
+from toonlab.data.samples import LabelSet, Skipped, printable
 from toonlab.data.sources.base import MAKE_DATA, SOURCES, SourceOptions, check_root, parse_tasks, select_tasks
 from toonlab.data.sources.detect import AUTO, detect_layout
 from toonlab.data.visibility import add_visibility, find_visibility, read_visibility
@@ -147,17 +146,6 @@ def _utf8_names(labels: LabelSet) -> LabelSet:
 
 
 NOT_UTF8 = "the file name is not valid UTF-8 text; rename the file (toonlab writes file names into UTF-8 reports)"
-
-
-def printable(text: str | Path) -> str:
-    """``text`` (a path read from disk) as text that can be printed and written as UTF-8: bytes of the name that
-    are not UTF-8 become ``\\xNN``.
-
-    Example:
-        >>> printable(os.fsdecode(b"caf\\xe9.png"))
-        'caf\\\\xe9.png'
-    """
-    return os.fsencode(str(text)).decode("utf-8", "backslashreplace")
 
 
 def _is_utf8(text: str | Path) -> bool:
