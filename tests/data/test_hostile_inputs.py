@@ -63,3 +63,18 @@ def test_a_regression_value_beyond_float32_is_a_named_skip_not_an_infinite_label
     assert report.used == 3 and report.tasks["n"]["max"] == 5.0
     [skipped] = report.skipped
     assert "out of range" in skipped.reason and skipped.path.endswith("9" * 60 + ".png")
+
+
+def test_symlink_loops_and_dangling_links_are_skipped_with_what_they_are(tmp_path):
+    root = tmp_path / "data"
+    for cls in ("cat", "dog"):
+        for i in range(3):
+            hostile.good(write_image(root, f"{cls}/{i}.png"), i + 10 * (cls == "dog"))
+    hostile.symlink_loop(root / "cat", "loop.png")
+    os.symlink("gone.png", root / "dog" / "dangling.png")
+    os.symlink("..", root / "dog" / "up")  # a folder loop: not followed, so the walk ends
+    report = _check(root, tmp_path, source="folders")
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    assert reasons["loop.png"].startswith("a symbolic link that loops back on itself")
+    assert reasons["dangling.png"] == "a symbolic link to 'gone.png', which does not exist"
+    assert report.found == report.used + len(report.skipped) and report.used == 6

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import multiprocessing
@@ -27,7 +28,7 @@ from typing import Callable, Sequence
 import numpy as np
 from PIL import Image, ImageColor
 
-from toonlab.data.samples import Skipped
+from toonlab.data.samples import Skipped, printable
 from toonlab.errors import DataError
 
 CACHE_VERSION = 2  # 2: reduced-size JPEG decodes resize only the covered area
@@ -165,8 +166,11 @@ def failure_reason(path: str | Path, error: BaseException) -> str:
     """A sentence for the user about why ``path`` could not be decoded."""
     if isinstance(error, Image.DecompressionBombError):
         return f"too large to decode safely ({error})"
+    if isinstance(error, OSError) and error.errno == errno.ELOOP:
+        return "a symbolic link that loops back on itself (it leads to no file)"
     if isinstance(error, FileNotFoundError):
-        return "file no longer exists"
+        return f"a symbolic link to {printable(os.readlink(path))!r}, which does not exist" if os.path.islink(path) \
+            else "file no longer exists"
     if isinstance(error, PermissionError):
         return "cannot be read (permission denied)"
     if isinstance(error, Image.UnidentifiedImageError):
