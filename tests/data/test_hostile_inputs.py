@@ -78,3 +78,13 @@ def test_symlink_loops_and_dangling_links_are_skipped_with_what_they_are(tmp_pat
     assert reasons["loop.png"].startswith("a symbolic link that loops back on itself")
     assert reasons["dangling.png"] == "a symbolic link to 'gone.png', which does not exist"
     assert report.found == report.used + len(report.skipped) and report.used == 6
+
+
+def test_a_manifest_row_naming_a_file_with_a_literal_backslash_finds_it(tmp_path):
+    root = tmp_path / "data"
+    for i, name in enumerate(["a.png", "b.png", "back\\slash.png"]):
+        hostile.good(write_image(root, name), i)
+    write_image(root, "sub/win.png")
+    write_lines(root / "labels.csv", "file,kind", "a.png,x", "b.png,y", "back\\slash.png,x", "sub\\win.png,y")
+    report = _check(root, tmp_path, source="manifest", labels="labels.csv")
+    assert (report.used, report.skipped) == (4, [])  # and a Windows path still means sub/win.png
