@@ -5,7 +5,7 @@ kills it (SIGKILL: no ``finally``, no flush) at the N-th time it reaches POINT:
 
 - ``decode``: about to decode an image into the cache (rows before it are written, later ones are not);
 - ``cache-commit``: the cache's data file is renamed into place, its ``.json`` (the completion mark) is not;
-- ``checkpoint``: half-way through writing ``last.pt``'s temporary file;
+- ``checkpoint``: half-way through writing ``last.pt`` (its temporary file, where the writer uses one);
 - ``trial-tell``: a sweep trial's numbers are stored as user attributes, the study is not yet told it completed.
 """
 
@@ -47,9 +47,9 @@ def install(point: str, n: int) -> None:
 
         def save(obj, f, *a, **kw):
             real_save(obj, f, *a, **kw)
-            if str(f).endswith("last.pt.tmp") and die.calls + 1 == n:
-                os.truncate(f, Path(f).stat().st_size // 2)  # as if the kill came mid-write
-            if str(f).endswith("last.pt.tmp"):
+            if Path(f).name in ("last.pt", "last.pt.tmp"):  # wherever the writer puts the bytes first
+                if die.calls + 1 == n:
+                    os.truncate(f, Path(f).stat().st_size // 2)  # as if the kill came mid-write
                 die()
 
         torch.save = save
