@@ -15,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+import errno
+import glob
 import hashlib
 import json
 import multiprocessing
@@ -27,7 +29,7 @@ from typing import Callable, Sequence
 import numpy as np
 from PIL import Image, ImageColor
 
-from toonlab.data.samples import Skipped
+from toonlab.data.samples import Skipped, printable
 from toonlab.errors import DataError
 
 CACHE_VERSION = 2  # 2: reduced-size JPEG decodes resize only the covered area
@@ -165,8 +167,11 @@ def failure_reason(path: str | Path, error: BaseException) -> str:
     """A sentence for the user about why ``path`` could not be decoded."""
     if isinstance(error, Image.DecompressionBombError):
         return f"too large to decode safely ({error})"
+    if isinstance(error, OSError) and error.errno == errno.ELOOP:
+        return "a symbolic link that loops back on itself (it leads to no file)"
     if isinstance(error, FileNotFoundError):
-        return "file no longer exists"
+        return f"a symbolic link to {printable(os.readlink(path))!r}, which does not exist" if os.path.islink(path) \
+            else "file no longer exists"
     if isinstance(error, PermissionError):
         return "cannot be read (permission denied)"
     if isinstance(error, Image.UnidentifiedImageError):
@@ -194,6 +199,7 @@ def decode_rows(data: str, shape: tuple[int, ...], rows: range, paths: Sequence[
 
 def _build(paths, data: Path, meta: Path, expected: dict, workers: int, progress) -> list[tuple[int, str]]:
     """Decode into temporary files and rename them into place only when complete."""
+    _remove_orphans(data, meta)
     tag = f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp_data, tmp_meta = data.with_name(data.name + tag), meta.with_name(meta.name + tag)
     shape = (len(paths), expected["size"], expected["size"], 3)
@@ -208,6 +214,26 @@ def _build(paths, data: Path, meta: Path, expected: dict, workers: int, progress
         tmp_data.unlink(missing_ok=True)
         tmp_meta.unlink(missing_ok=True)
     return failures
+
+
+def _remove_orphans(*targets: Path) -> None:
+    """Delete the temporary files of earlier builds of the same cache whose process is gone (killed before
+    its ``finally`` ran): each is as large as the cache. A build still running elsewhere keeps its own."""
+    for target in targets:
+        for tmp in target.parent.glob(f"{glob.escape(target.name)}.tmp-*"):
+            pid = tmp.name.rpartition(".tmp-")[2].split("-")[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _decode_all(paths: list[str], data: str, shape, expected: dict, workers: int, progress) -> list:

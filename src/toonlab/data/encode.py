@@ -24,6 +24,9 @@ from typing import Iterable
 from toonlab.data.samples import CLASSIFICATION, REGRESSION, LabelSet, Sample, Skipped, TaskSpec
 
 
+MAX_VALUE = 1e15  # largest regression label: its square and the batch's sum of squares stay finite in float32
+
+
 @dataclass
 class Record:
     """One image's raw labels as a source read them.
@@ -109,6 +112,8 @@ def _numbers(rec: Record, tasks: list[str]) -> tuple[dict[str, float], str]:
         value = parse_number(raw)
         if value is None:
             return out, f"non-numeric value {raw!r} for regression task {t!r} (expected a number)"
+        if abs(value) > MAX_VALUE:  # labels are float32, and the loss squares them
+            return out, f"value {raw[:40]!r} for regression task {t!r} is out of range (expected within ±{MAX_VALUE:g})"
         out[t] = value
     return out, ""
 

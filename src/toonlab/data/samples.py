@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,3 +85,14 @@ class LabelSet:
     available: tuple[str, ...] = ()
     source: str = ""
     layout: str = ""
+
+
+def printable(text: str | Path) -> str:
+    """``text`` (a path read from disk) as text that can be printed and written as UTF-8: bytes of the name that
+    are not UTF-8 become ``\\xNN``.
+
+    Example:
+        >>> printable(os.fsdecode(b"caf\\xe9.png"))
+        'caf\\\\xe9.png'
+    """
+    return os.fsencode(str(text)).decode("utf-8", "backslashreplace")

@@ -30,7 +30,11 @@ def read_table(path: Path, *, what: str = "Labels file",
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = "\t" if "\t" in first else "," if "," in first or ";" not in first else ";"
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = [(reader.line_num, [f.strip() for f in row]) for row in reader if any(f.strip() for f in row)]
+    try:
+        rows = [(reader.line_num, [f.strip() for f in row]) for row in reader if any(f.strip() for f in row)]
+    except csv.Error as e:  # a field over csv.field_size_limit(), or a NUL byte before Python 3.11
+        raise DataError(f"{what} {str(path)!r} line {reader.line_num} cannot be parsed as CSV/TSV: {e}. "
+                        f"It needs {needs}.") from None
     if not rows:
         raise DataError(f"{what} {str(path)!r} is empty. It needs {needs}.")
     header = rows[0][1]

@@ -69,7 +69,7 @@ def _read_sidecar(png: Path, wanted: list[str] | None) -> Parsed | str:
     """The sidecar's attributes, or a reason string if it cannot be used."""
     sidecar = png.with_suffix(".csv")
     try:
-        text = sidecar.read_text(encoding="utf-8")
+        text = sidecar.read_text(encoding="utf-8-sig")  # a BOM (Excel, Notepad) is not part of the first name
     except FileNotFoundError:
         return f"no label file: expected {sidecar.name} beside the image"
     except (OSError, UnicodeDecodeError) as e:

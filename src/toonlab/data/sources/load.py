@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from toonlab.data.samples import LabelSet, Skipped
+from toonlab.data.samples import LabelSet, Skipped, printable
 from toonlab.data.sources.base import MAKE_DATA, SOURCES, SourceOptions, check_root, parse_tasks, select_tasks
 from toonlab.data.sources.detect import AUTO, detect_layout
 from toonlab.data.visibility import add_visibility, find_visibility, read_visibility
@@ -65,7 +65,7 @@ def load_labels(
     read = SOURCES.get(source)
     combos = parse_combined(options.combine)
     requested = parse_tasks(tasks)
-    labels = read(folder, tasks=_needed(requested, combos, options.group), options=options)
+    labels = _utf8_names(read(folder, tasks=_needed(requested, combos, options.group), options=options))
     if labels.found == 0:
         raise DataError(
             f"No images found in {str(folder)!r} with label source {source!r}. "
@@ -131,6 +131,29 @@ def _visibility(labels: LabelSet, root: Path, options: SourceOptions, known: lis
         return labels
     table = read_visibility(path, root=root, file_column=options.file_column)
     return add_visibility(labels, root, table, known=known, explicit=bool(options.visibility))
+
+
+def _utf8_names(labels: LabelSet) -> LabelSet:
+    """Skip images whose path is not valid UTF-8 (Linux allows any bytes; every file toonlab writes is UTF-8),
+    and show the skipped items' paths and reasons with such bytes as ``\\xNN``."""
+    kept = [s for s in labels.samples if _is_utf8(str(s.path))]
+    if len(kept) == len(labels.samples) and all(_is_utf8(s.path + s.reason) for s in labels.skipped):
+        return labels
+    odd = [Skipped(printable(s.path), NOT_UTF8) for s in labels.samples if not _is_utf8(str(s.path))]
+    skipped = [Skipped(printable(s.path), printable(s.reason)) for s in labels.skipped] + odd
+    skipped.sort(key=lambda s: Path(s.path).as_posix())
+    return replace(labels, samples=kept, skipped=skipped)
+
+
+NOT_UTF8 = "the file name is not valid UTF-8 text; rename the file (toonlab writes file names into UTF-8 reports)"
+
+
+def _is_utf8(text: str | Path) -> bool:
+    try:
+        str(text).encode("utf-8")
+    except UnicodeEncodeError:  # a name read from disk with surrogate escapes for its undecodable bytes
+        return False
+    return True
 
 
 def _keep_labels(labels: LabelSet) -> LabelSet:

@@ -120,8 +120,9 @@ def _row_problem(root: Path, rel: str, fields: list[str], header: list[str], fir
 
 
 def _relative(root: Path, value: str) -> str:
-    """The listed path relative to ``root`` with forward slashes (absolute paths inside ``root`` too)."""
-    path = Path(value.replace("\\", "/"))
+    """The listed path relative to ``root`` with forward slashes (absolute paths inside ``root`` too); a
+    backslash is a Windows separator unless a file of that very name exists (Linux allows ``\\`` in names)."""
+    path = Path(value if (root / value).is_file() else value.replace("\\", "/"))
     if path.is_absolute():
         try:
             path = path.relative_to(root)

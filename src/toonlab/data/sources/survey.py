@@ -135,5 +135,8 @@ def _peek(path: Path) -> tuple[list[str], list[list[str]]]:
         return [], []
     first = lines[0]
     delimiter = "\t" if "\t" in first else "," if "," in first or ";" not in first else ";"
-    rows = [[f.strip() for f in row] for row in csv.reader(io.StringIO("".join(lines)), delimiter=delimiter)]
+    try:
+        rows = [[f.strip() for f in row] for row in csv.reader(io.StringIO("".join(lines)), delimiter=delimiter)]
+    except csv.Error:  # not a table we can read; the manifest source says why if it is used
+        return [], []
     return (rows[0], rows[1:]) if rows else ([], [])
