@@ -92,14 +92,13 @@ def describe(
 ) -> list[Conflict]:
     """A ``Conflict`` per ``(cluster, task)`` in ``found``, numbered by cluster, every file kept."""
     number = {i: n for n, i in enumerate(sorted({i for i, _ in found}), start=1)}
+    identical = {i: len(set(exact_keys(np.ascontiguousarray(images[clusters[i]])))) == 1 for i in number}
     names = list(tasks)
     out = []
     for i, task in found:
         rows, j = np.asarray(clusters[i]), names.index(task)
         texts = tuple(label_text(labels[r, j], tasks[task]) + (" (not drawn)" if hidden[r, j] else "") for r in rows)
-        keys = exact_keys(np.ascontiguousarray(images[rows]))
-        out.append(Conflict(task, number[i], tuple(files[r] for r in rows), texts, bool((keys == keys[0]).all()),
-                            (True,) * len(rows)))
+        out.append(Conflict(task, number[i], tuple(files[r] for r in rows), texts, identical[i], (True,) * len(rows)))
     return out
 
 
