@@ -204,3 +204,19 @@ def test_group_keeps_conflicting_copies_in_one_split_and_drop_keeps_the_first(tm
     assert len(entries) == 3 and all(e["splits"][0] != "dropped" and e["splits"][1:] == ["dropped"] for e in entries)
     assert "drop kept the first copy's label" in out
     assert saved["found"] == saved["used"] + len(saved["skipped"]) == 34 and len(saved["skipped"]) == 4
+
+
+def test_when_every_image_conflicts_drop_conflicts_leaves_none_and_says_so(tmp_path, capsys):
+    data = tmp_path / "data"
+    (data / "b").mkdir(parents=True)
+    for i in range(3):  # each drawing filed under both classes
+        shutil.copy(shapes_image(data / "a" / f"s{i}.png", i, 48), data / "b" / f"s{i}.png")
+    report = tmp_path / "check.json"
+    code, out, _ = _run(capsys, "check", data, "--source", "folders", "--duplicates", "drop-conflicts",
+                        "--image-size", "16", "--data.workers=1", "-q", "--json", report)
+    saved = json.loads(report.read_text())
+    assert code == 1 and saved["used"] == 0 and saved["found"] == len(saved["skipped"]) == 6
+    assert all(s["reason"].startswith("its copies disagree: class ") for s in saved["skipped"])
+    code, _, err = _run(capsys, "train", data, "-o", tmp_path / "run", "--source", "folders",
+                        "--duplicates", "drop-conflicts", *TINY_TRAIN)
+    assert code == 2 and "None of the 6 images" in err and "its copies disagree" in err and "Traceback" not in err

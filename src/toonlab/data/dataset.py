@@ -122,8 +122,9 @@ def prepare_data(
     disagree on a label (:mod:`toonlab.data.conflicts`); ``group`` puts each cluster in one group so it
     never straddles splits; ``report`` only finds them (``duplicate_report`` says which straddle the
     splits and which disagree). ``detect_duplicates=False`` skips the search (a few seconds per 10k
-    images) where nothing reads it, unless a drop mode needs it to know which rows exist. ``for_training`` refuses a task that cannot be
-    learnt (one class only, :func:`toonlab.data.trainable.check_trainable`) before anything is written.
+    images) where nothing reads it, unless a drop mode needs it to know which rows exist.
+    ``for_training`` refuses a task that cannot be learnt (one class only,
+    :func:`toonlab.data.trainable.check_trainable`) before anything is written.
     """
     check_mode(cfg.duplicates)
     labelset, cache, ok = load_and_cache(cfg, progress=progress)
@@ -144,6 +145,9 @@ def prepare_data(
                                                     skipped)
         rows = rows[keep]
         rel, images, labels, hidden, _, _, clusters = _take(keep, rel, images, labels, hidden, None, None, [])
+        if len(rows) == 0:  # every image was a copy whose labels disagree
+            raise NoUsableImages(replace(labelset, samples=[], skipped=skipped), str(cfg.path),
+                                 file_column=cfg.file_column)
     groups = _groups(labelset, rows, clusters if cfg.duplicates == "group" else [])
     strat = choose_stratify_task(tasks, cfg.stratify)
     column = stratify_column(labels[:, list(tasks).index(strat)], tasks[strat]) if strat else None
