@@ -140,7 +140,8 @@ def _conflicts_lines(entries: list[dict[str, Any]]) -> list[str]:
     if not entries:
         return []
     lines = ["", f"label conflicts: {summary(entries)}; {outcome(entries)}."]
-    lines += [f"  {example(e, splits=True)} ({_PIXELS.get(e['pixels'], e['pixels'])})" for e in entries[:SHOW_CONFLICTS]]
+    lines += [f"  {example(e, splits=True)} ({_PIXELS.get(e['pixels'], e['pixels'])})"
+              for e in entries[:SHOW_CONFLICTS]]
     if len(entries) > SHOW_CONFLICTS:
         lines.append(f"  … and {len(entries) - SHOW_CONFLICTS} more (--json FILE writes them all)")
     return lines

@@ -137,8 +137,12 @@ def summary(entries: list[dict]) -> str:
     """One line: how many clusters disagree, per task, and the first one as an example ('' when none).
 
     Example:
-        >>> summary([{"task": "tone", "cluster": 1, "files": ["a.png", "b.png"], "labels": ["light", "dark"]}])
-        "1 duplicate cluster carries different labels for the same task (tone: 1), e.g. tone: a.png 'light', b.png 'dark'"
+        >>> line = summary([{"task": "tone", "cluster": 1, "files": ["a.png", "b.png"], "labels": ["light", ""]}])
+        >>> head, eg = line.split(", e.g. ")
+        >>> head
+        '1 duplicate cluster carries different labels for the same task (tone: 1)'
+        >>> eg
+        "tone: a.png 'light', b.png no label"
     """
     if not entries:
         return ""
@@ -158,7 +162,8 @@ def outcome(entries: list[dict]) -> str:
     if splits and all(s == DROPPED for s in splits):
         return "--duplicates drop-conflicts dropped every copy (skipped.csv says why)"
     if DROPPED in splits:
-        return "--duplicates drop kept the first copy's label, which may be the wrong one; drop-conflicts drops every copy"
+        return ("--duplicates drop kept the first copy's label, which may be the wrong one; drop-conflicts drops "
+                "every copy")
     return "the network is taught two answers for one picture; --duplicates drop-conflicts drops every copy"
 
 

@@ -3,8 +3,8 @@
 In order: the headline (mean test accuracy over the classification tasks, and accuracy where the label
 is drawn when the metrics have it), a bar chart of each task's test accuracy against its majority-class
 baseline, the warnings (tasks that do not beat their baseline, duplicates across the splits, duplicates
-whose labels disagree, skipped images) and the advice lines of metrics.json. For a k-fold or repeated-seed parent the numbers are the
-means over its members, with their standard deviation.
+whose labels disagree, skipped images) and the advice lines of metrics.json. For a k-fold or
+repeated-seed parent the numbers are the means over its members, with their standard deviation.
 
 Example:
     >>> from toonlab.report.files import ReportFolder

@@ -112,9 +112,9 @@ def _conflicts(entries: Any) -> Raw | None:
     if not entries:
         return None
     clusters = len({e.get("cluster") for e in entries})
-    text = (f"{clusters} duplicate cluster{' carries' if clusters == 1 else 's carry'} different labels for the same task: "
-            "copies of one picture taught, or tested, with different answers. 'dropped' marks copies "
-            "--duplicates drop or drop-conflicts removed.")
+    text = (f"{clusters} duplicate cluster{' carries' if clusters == 1 else 's carry'} different labels for the "
+            "same task: copies of one picture with different answers. 'dropped' marks copies --duplicates drop or "
+            "drop-conflicts removed.")
     rows = [(e.get("task", ""), _cells(e, "files"), _cells(e, "labels"), _cells(e, "splits"), e.get("pixels", ""))
             for e in entries[:MAX_CLUSTERS]]
     more = len(entries) - len(rows)
