@@ -67,8 +67,9 @@ class DataConfig:
     test_fraction: float = _f(0.2, "Fraction of images held out for the final test.")
     stratify: str = _f("auto", "Task to stratify splits by; 'auto' = the task with fewest classes; 'none'.")
     folds: int = _f(0, "k-fold cross-validation: train K models, each tested on one fold; 0 = one train/val/test split.")
-    duplicates: str = _f("report", "Exact/near-duplicate images across splits: 'report', 'group' (keep copies in "
-                         "one split) or 'drop' (keep one copy).")
+    duplicates: str = _f("report", "Exact/near-duplicate images: 'report' (list those across splits and those whose "
+                         "copies carry different labels), 'group' (keep copies in one split), 'drop' (keep one "
+                         "copy) or 'drop-conflicts' (keep one copy, and none of a cluster whose labels disagree).")
     duplicate_distance: float = _f(4.0, "Near-duplicates: largest root-mean-square difference, in grey levels (0-255), of "
                                    "two images' 8x8 colour thumbnails; their 32x32 thumbnails must also agree within 40 "
                                    "levels everywhere.")

@@ -5,6 +5,7 @@ RUN/
   config.yaml        resolved experiment config
   splits.csv         file,split for every usable image
   skipped.csv        file,reason for every image or row not used
+  conflicts.csv      task,cluster,file,label,split,pixels: duplicate copies whose labels disagree
   metrics.json       per-task test metrics, split sizes, seed, wall time, device
   predictions.csv    per test image: true and predicted label and probability per task
   history.csv, tb/, checkpoints/{best,last}.pt      (mode 'shared')

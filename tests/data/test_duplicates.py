@@ -275,7 +275,7 @@ def test_drop_rows_keeps_the_first_of_each_cluster():
 
 
 def test_modes():
-    assert DUPLICATE_MODES == ("report", "group", "drop")
+    assert DUPLICATE_MODES == ("report", "group", "drop", "drop-conflicts")
     assert all(check_mode(m) == m for m in DUPLICATE_MODES)
     with pytest.raises(DataError, match=r"--duplicates, data\.duplicates.*Did you mean 'drop'.*duplicates='dorp'"):
         check_mode("dorp")

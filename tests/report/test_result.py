@@ -101,3 +101,20 @@ def test_no_tasks_no_result_and_beats_baseline_needs_numbers(trained_run):
     assert beats_baseline({"accuracy": 0.7}) is None
     assert beats_baseline({"accuracy": {"mean": 0.7}, "baseline_accuracy": {"mean": 0.6}}) is True
     assert beats_baseline({"kind": "regression", "mae": 2.0, "baseline_mae": 1.5}) is False
+
+
+def test_duplicates_whose_labels_disagree_are_a_warning_until_dropped(trained_run):
+    metrics = _metrics(trained_run)
+    conflict = {"task": "color", "cluster": 1, "files": ["a.png", "b.png"], "labels": ["red", "blue"],
+                "splits": ["train", "test"], "pixels": "identical"}
+    metrics["duplicates"] = {"clusters": 1, "images": 2, "cross_split": [], "conflicts": [conflict]}
+    _save(trained_run, metrics)
+    html = result_section(ReportFolder.open(trained_run))
+    assert "1 cluster of duplicate images carries different labels for the same task, so the network" in html
+    assert "--duplicates drop-conflicts" in html
+    conflict["splits"] = ["train", "dropped"]  # --duplicates drop: one copy's label kept
+    _save(trained_run, metrics)
+    assert "drop kept the first copy&#x27;s label" in result_section(ReportFolder.open(trained_run))
+    conflict["splits"] = ["dropped", "dropped"]  # --duplicates drop-conflicts: nothing left to warn about
+    _save(trained_run, metrics)
+    assert "different labels" not in result_section(ReportFolder.open(trained_run))

@@ -73,3 +73,18 @@ def test_sections_are_left_out_without_their_files(trained_run):
 def test_advice_is_no_longer_in_the_metrics_table(trained_run):
     assert json.loads((trained_run / "metrics.json").read_text())["advice"]
     assert "Advice" not in metrics_section(ReportFolder.open(trained_run))  # it opens the page: test_result.py
+
+
+def test_data_lists_duplicates_whose_labels_disagree(trained_run):
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    conflicts = [{"task": "color", "cluster": n, "files": [f"c{n}.png", f"d{n}.png"], "labels": ["red", ""],
+                  "splits": ["train", "dropped"], "pixels": "near"} for n in range(1, 13)]
+    metrics["duplicates"] = {"clusters": 0, "images": 0, "cross_split": [], "conflicts": conflicts}
+    (trained_run / "metrics.json").write_text(json.dumps(metrics))
+    html = data_section(ReportFolder.open(trained_run))
+    assert "Label conflicts (12)" in html and "12 duplicate clusters carry different labels" in html
+    assert "<td>c10.png, d10.png</td><td>red, (none)</td><td>train, dropped</td>" in html
+    assert "c11.png" not in html and "and 2 more in conflicts.csv" in html
+    del metrics["duplicates"]["conflicts"]  # a run from before conflicts were listed
+    (trained_run / "metrics.json").write_text(json.dumps(metrics))
+    assert "Label conflicts" not in data_section(ReportFolder.open(trained_run))

@@ -53,8 +53,9 @@ def source_args(p: argparse.ArgumentParser, *, base: Base = None) -> argparse._A
         help="CSV of labels not drawn per image: a 'file' column and one 0/1 column per task (1 = drawn, 0 = not "
         "drawn); 'none' = read none. Metrics add the accuracy where drawn",
         means={"": "DATA/visibility.csv, visibility.csv beside the manifest or DATA/hidden.csv, if present"})
-    opt("--duplicates", key="data.duplicates", choices=["report", "group", "drop"],
-        help="Exact/near-duplicate images: report (default), group (same split) or drop (keep one).")
+    opt("--duplicates", key="data.duplicates", choices=["report", "group", "drop", "drop-conflicts"],
+        help="Exact/near-duplicate images: report (default), group (same split), drop (keep one) or "
+        "drop-conflicts (keep one, and none of copies whose labels disagree).")
     opt("--limit", key="data.limit", type=int, metavar="N", help="Use only the first N images", means={0: "all"})
     return g
 

@@ -17,10 +17,13 @@ from typing import Any
 import numpy as np
 
 from toonlab.config import DataConfig
+from toonlab.data.conflicts import example, outcome, summary
 from toonlab.data.dataset import NoUsableImages, PreparedData, duplicate_report, prepare_data
 from toonlab.data.samples import Skipped
 
 SHOW_SKIPPED = 50  # skipped items printed one per line; the rest are counted by reason
+SHOW_CONFLICTS = 10  # label conflicts printed one per line; --json has them all
+_PIXELS = {"identical": "identical pixels", "near": "near-duplicates"}
 
 
 @dataclass
@@ -97,6 +100,7 @@ def format_check(report: CheckReport) -> str:
     lines += [f"split (seed {report.seed}): {report.splits}", "", "labels:"]
     lines += [f"  {name} ({t['kind']}): {_describe(t)}" for name, t in report.tasks.items()]
     lines += ["", _duplicates_text(report.duplicates)]
+    lines += _conflicts_lines(report.duplicates.get("conflicts") or [])
     if report.skipped:
         lines += ["", f"skipped ({len(report.skipped)}):"] + _skipped_lines(report.skipped)
     return "\n".join(lines)
@@ -129,6 +133,18 @@ def _duplicates_text(dup: dict[str, Any]) -> str:
     for c in dup["cross_split"][:10]:
         lines.append("  " + ", ".join(f"{f} [{s}]" for f, s in zip(c["files"], c["splits"])))
     return "\n".join(lines)
+
+
+def _conflicts_lines(entries: list[dict[str, Any]]) -> list[str]:
+    """A blank line, the summary and the first ``SHOW_CONFLICTS`` conflicts with each file's label and split."""
+    if not entries:
+        return []
+    lines = ["", f"label conflicts: {summary(entries)}; {outcome(entries)}."]
+    lines += [f"  {example(e, splits=True)} ({_PIXELS.get(e['pixels'], e['pixels'])})"
+              for e in entries[:SHOW_CONFLICTS]]
+    if len(entries) > SHOW_CONFLICTS:
+        lines.append(f"  … and {len(entries) - SHOW_CONFLICTS} more (--json FILE writes them all)")
+    return lines
 
 
 def _skipped_lines(skipped: list[Skipped]) -> list[str]:

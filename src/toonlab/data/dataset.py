@@ -20,7 +20,8 @@ from toonlab.data.cache import ImageCache, build_cache
 from toonlab.data.samples import LabelSet, Skipped, TaskSpec
 from toonlab.data.sources import SourceOptions, load_labels
 from toonlab.data.sources.detect import other_layouts
-from toonlab.data.duplicates import check_mode, cross_split, drop_rows, find_duplicates, group_keys_for
+from toonlab.data.conflicts import Conflict, conflict_rows, describe, disagreements, drop_reason, report_entries
+from toonlab.data.duplicates import DROP_MODES, check_mode, cross_split, drop_rows, find_duplicates, group_keys_for
 from toonlab.data.splits import choose_stratify_task, load_splits, make_splits, save_splits, subset_rows
 from toonlab.data.trainable import check_trainable
 from toonlab.errors import DataError
@@ -66,6 +67,8 @@ class PreparedData:
         found: items the label source looked at (found == N + len(skipped)).
         groups: (N,) group keys (None = own group) used to split, or None when ungrouped.
         duplicates: clusters of exact/near-duplicate rows (after ``--duplicates drop``, none remain).
+        conflicts: clusters whose copies disagree on a task's label, by file (``toonlab.data.conflicts``),
+            found before ``--duplicates drop`` or ``drop-conflicts`` removed any copy; each says what was dropped.
         left_out: usable images that ``data.subset`` did not sample (found == N + skipped + left_out).
         source: the label source that read the labels; ``layout``: the detected layout's line ('' if named).
     """
@@ -83,6 +86,7 @@ class PreparedData:
     cache_reused: bool = False
     groups: np.ndarray | None = None
     duplicates: list[np.ndarray] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
     left_out: int = 0
     source: str = ""
     layout: str = ""
@@ -114,11 +118,13 @@ def prepare_data(
     """Load, cache, de-duplicate and split ``cfg.path``; save (or, with ``reuse_splits``, reload) ``run_dir/splits.csv``.
 
     Duplicates (``cfg.duplicates``): ``drop`` keeps the first image of each cluster and reports the
-    others as skipped; ``group`` puts each cluster in one group so it never straddles splits;
-    ``report`` only finds them (``duplicate_report`` says which straddle the splits).
-    ``detect_duplicates=False`` skips the search (a few seconds per 10k images) where nothing reads it,
-    unless ``drop`` needs it to know which rows exist. ``for_training`` refuses a task that cannot be
-    learnt (one class only, :func:`toonlab.data.trainable.check_trainable`) before anything is written.
+    others as skipped; ``drop-conflicts`` does too, but drops every image of a cluster whose copies
+    disagree on a label (:mod:`toonlab.data.conflicts`); ``group`` puts each cluster in one group so it
+    never straddles splits; ``report`` only finds them (``duplicate_report`` says which straddle the
+    splits and which disagree). ``detect_duplicates=False`` skips the search (a few seconds per 10k
+    images) where nothing reads it, unless a drop mode needs it to know which rows exist.
+    ``for_training`` refuses a task that cannot be learnt (one class only,
+    :func:`toonlab.data.trainable.check_trainable`) before anything is written.
     """
     check_mode(cfg.duplicates)
     labelset, cache, ok = load_and_cache(cfg, progress=progress)
@@ -127,15 +133,21 @@ def prepare_data(
     if len(rows) == 0:  # every labelled image failed to decode
         raise NoUsableImages(replace(labelset, samples=[], skipped=skipped), str(cfg.path), file_column=cfg.file_column)
     images = _usable_rows(cache.images, rows)
-    search = detect_duplicates or cfg.duplicates == "drop"
-    clusters = find_duplicates(images, max_rms=cfg.duplicate_distance) if search else []
-    if cfg.duplicates == "drop" and clusters:
-        rows, images, skipped = _drop_duplicates(labelset, rows, images, clusters, skipped, Path(cfg.path))
-        clusters = []
-    root = Path(cfg.path)
+    root, tasks = Path(cfg.path), labelset.tasks
     rel = [Path(os.path.relpath(labelset.samples[i].path, root)).as_posix() for i in rows]
-    tasks = labelset.tasks
     labels, hidden = _label_matrix(labelset, tasks, rows)
+    search = detect_duplicates or cfg.duplicates in DROP_MODES
+    clusters = find_duplicates(images, max_rms=cfg.duplicate_distance) if search else []
+    found = disagreements(clusters, labels, hidden, tasks)
+    conflicts = describe(clusters, found, labels=labels, hidden=hidden, tasks=tasks, files=rel, images=images)
+    if cfg.duplicates in DROP_MODES and clusters:
+        keep, skipped, conflicts = _drop_duplicates(cfg.duplicates, labelset, rows, rel, clusters, found, conflicts,
+                                                    skipped)
+        rows = rows[keep]
+        rel, images, labels, hidden, _, _, clusters = _take(keep, rel, images, labels, hidden, None, None, [])
+        if len(rows) == 0:  # every image was a copy whose labels disagree
+            raise NoUsableImages(replace(labelset, samples=[], skipped=skipped), str(cfg.path),
+                                 file_column=cfg.file_column)
     groups = _groups(labelset, rows, clusters if cfg.duplicates == "group" else [])
     strat = choose_stratify_task(tasks, cfg.stratify)
     column = stratify_column(labels[:, list(tasks).index(strat)], tasks[strat]) if strat else None
@@ -157,7 +169,7 @@ def prepare_data(
             save_splits(splits_path, rel, splits)
     return PreparedData(root, tasks, rel, images, labels, hidden, splits, skipped, labelset.found,
                         stratified_by=strat, cache_reused=cache.reused, groups=groups, duplicates=clusters,
-                        left_out=left_out, source=labelset.source, layout=labelset.layout)
+                        conflicts=conflicts, left_out=left_out, source=labelset.source, layout=labelset.layout)
 
 
 def stratify_column(values: np.ndarray, spec: TaskSpec, bins: int = 5) -> np.ndarray:
@@ -173,11 +185,15 @@ def stratify_column(values: np.ndarray, spec: TaskSpec, bins: int = 5) -> np.nda
 
 
 def duplicate_report(data: PreparedData) -> dict:
-    """How many duplicate clusters there are and which of them straddle the splits (file names)."""
+    """How many duplicate clusters there are, which of them straddle the splits (file names), and every
+    cluster whose copies disagree on a label (``conflicts``: per task, files, labels and each file's split
+    or 'dropped'; see :func:`toonlab.data.conflicts.report_entries`)."""
     crossing = cross_split(data.duplicates, data.splits)
+    split_of = {data.rel_paths[r]: name for name, idx in data.splits.items() for r in np.asarray(idx).tolist()}
     return {"clusters": len(data.duplicates), "images": int(sum(len(c) for c in data.duplicates)),
             "cross_split": [{"files": [data.rel_paths[r] for r in c["rows"]], "splits": c["splits"]}
-                            for c in crossing]}
+                            for c in crossing],
+            "conflicts": report_entries(data.conflicts, split_of)}
 
 
 def write_skipped(path: str | Path, skipped: list[Skipped]) -> None:
@@ -209,15 +225,22 @@ def _groups(labelset: LabelSet, rows: np.ndarray, clusters: list[np.ndarray]) ->
     return group_keys_for(clusters, len(rows), keys if has_groups else None)
 
 
-def _drop_duplicates(labelset: LabelSet, rows, images, clusters, skipped, root: Path):
-    """Keep the first image of each cluster; the rest become skipped items naming the kept copy."""
-    drop = drop_rows(clusters)
+def _drop_duplicates(mode: str, labelset: LabelSet, rows, rel, clusters, found, conflicts, skipped):
+    """Keep the first image of each cluster; the rest become skipped items naming the kept copy. With
+    ``drop-conflicts`` every image of a conflicting cluster goes, its reason naming the disagreeing labels.
+
+    Returns the kept row positions, the skipped items (sorted) and the conflicts marking the dropped files."""
+    whole = conflict_rows(clusters, found) if mode == "drop-conflicts" else np.zeros(0, np.int64)
     keeper = {int(r): int(c[0]) for c in clusters for r in c[1:]}
-    for r in drop:
-        kept = os.path.relpath(labelset.samples[rows[keeper[int(r)]]].path, root)
-        skipped.append(Skipped(str(labelset.samples[rows[r]].path), f"duplicate of {kept} (--duplicates drop)"))
+    drop, disagree = np.union1d(drop_rows(clusters), whole).astype(np.int64), set(whole.tolist())
+    for r in drop.tolist():
+        reason = drop_reason(conflicts, rel[r]) if r in disagree else (
+            f"duplicate of {rel[keeper[r]]} (--duplicates {mode})")
+        skipped.append(Skipped(str(labelset.samples[rows[r]].path), reason))
+    gone = {rel[r] for r in drop.tolist()}
+    conflicts = [replace(c, kept=tuple(f not in gone for f in c.files)) for c in conflicts]
     keep = np.setdiff1d(np.arange(len(rows)), drop)
-    return rows[keep], np.ascontiguousarray(images[keep]), sorted(skipped, key=lambda s: Path(s.path).as_posix())
+    return keep, sorted(skipped, key=lambda s: Path(s.path).as_posix()), conflicts
 
 
 def _take(keep: np.ndarray, rel: list[str], images, labels, hidden, groups, column, clusters):

@@ -37,7 +37,8 @@ that is about half a second.
 
 What to do with clusters is the ``--duplicates`` mode: ``report`` lists clusters that
 straddle splits (``cross_split``), ``group`` makes every cluster one split group
-(``group_keys_for``), ``drop`` keeps one image per cluster (``drop_rows``).
+(``group_keys_for``), ``drop`` keeps one image per cluster (``drop_rows``), ``drop-conflicts``
+too, but keeps no image of a cluster whose copies disagree on a label (:mod:`toonlab.data.conflicts`).
 
 Example:
     >>> images = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
@@ -57,7 +58,8 @@ import numpy as np
 from toonlab.data.splits import group_ids
 from toonlab.errors import DataError
 
-DUPLICATE_MODES = ("report", "group", "drop")
+DUPLICATE_MODES = ("report", "group", "drop", "drop-conflicts")
+DROP_MODES = ("drop", "drop-conflicts")  # modes that remove images, so need the clusters even where nothing reports
 THUMB_SIDE = 32  # thumbnails that verify near-duplicate candidates
 PRINT_SIDE = 8  # fingerprints are PRINT_SIDE x PRINT_SIDE colour thumbnails (192 values)
 DEFAULT_RMS = 4.0  # grey levels (RMS over the fingerprint); resized / re-encoded copies are within 3
@@ -78,7 +80,8 @@ def check_mode(mode: str) -> str:
     hint = f" Did you mean {close[0]!r}?" if close else ""
     raise DataError(
         "duplicates (--duplicates, data.duplicates) must be 'report' (list duplicates across splits), "
-        f"'group' (keep copies in one split) or 'drop' (keep one copy).{hint} Received: duplicates={mode!r}"
+        "'group' (keep copies in one split), 'drop' (keep one copy) or 'drop-conflicts' (keep one copy, and none "
+        f"of copies whose labels disagree).{hint} Received: duplicates={mode!r}"
     )
 
 

@@ -2,9 +2,9 @@
 
 In order: the headline (mean test accuracy over the classification tasks, and accuracy where the label
 is drawn when the metrics have it), a bar chart of each task's test accuracy against its majority-class
-baseline, the warnings (tasks that do not beat their baseline, duplicates across the splits, skipped
-images) and the advice lines of metrics.json. For a k-fold or repeated-seed parent the numbers are the
-means over its members, with their standard deviation.
+baseline, the warnings (tasks that do not beat their baseline, duplicates across the splits, duplicates
+whose labels disagree, skipped images) and the advice lines of metrics.json. For a k-fold or
+repeated-seed parent the numbers are the means over its members, with their standard deviation.
 
 Example:
     >>> from toonlab.report.files import ReportFolder
@@ -118,6 +118,7 @@ def _warnings(folder: ReportFolder, tasks: dict[str, Any]) -> Raw:
                      f"{'straddles' if len(crossing) == 1 else 'straddle'} the "
                      "train/val/test splits, so test accuracy may be inflated; train again with "
                      "--duplicates group (or drop), and see Data below.")
+    lines += _conflict_warning((folder.metrics.get("duplicates") or {}).get("conflicts"))
     skipped = (folder.metrics.get("images") or {}).get("skipped")
     if isinstance(skipped, int) and skipped > 0:
         lines.append(f"{_count(skipped, 'image')} could not be used and were skipped; skipped.csv says why "
@@ -126,6 +127,21 @@ def _warnings(folder: ReportFolder, tasks: dict[str, Any]) -> Raw:
         return para("No warnings: every task beats its majority-class baseline.", cls="note")
     return join([tag("h3", "Warnings"), tag("ul", Raw("".join(tag("li", line) for line in lines)),
                                             id="warnings", cls="warnings")])
+
+
+def _conflict_warning(entries: Any) -> list[str]:
+    """A line when copies of one picture still carry different labels (none when drop-conflicts dropped them)."""
+    entries = [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+    used = [e for e in entries if any(s != "dropped" for s in e.get("splits") or [])]
+    if not used:
+        return []
+    clusters = len({e.get("cluster") for e in used})
+    both = any(sum(s != "dropped" for s in e.get("splits") or []) > 1 for e in used)
+    what = ("so the network was taught, or tested on, different answers for one picture" if both else
+            "and --duplicates drop kept the first copy's label, which may be the wrong one")
+    return [f"{_count(clusters, 'cluster')} of duplicate images {'carries' if clusters == 1 else 'carry'} "
+            f"different labels for the same task, {what}; train again with --duplicates drop-conflicts, and see "
+            "Label conflicts under Data below."]
 
 
 def _below(name: str, t: dict[str, Any]) -> str:

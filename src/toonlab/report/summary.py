@@ -39,7 +39,8 @@ def config_section(folder: ReportFolder) -> Raw | None:
 
 
 def data_section(folder: ReportFolder) -> Raw | None:
-    """id ``data``: images found/used/skipped, the split, skipped files and duplicates across splits."""
+    """id ``data``: images found/used/skipped, the split, skipped files, duplicates across splits and
+    duplicates whose labels disagree."""
     m = folder.metrics
     if not any(k in m for k in ("images", "splits", "duplicates")) and not (folder.path / "skipped.csv").is_file():
         return None
@@ -101,7 +102,30 @@ def _duplicates(dup: Any) -> Raw | None:
     rows = [(", ".join(map(str, c.get("files", []))), ", ".join(map(str, c.get("splits", []))))
             for c in crossing[:MAX_CLUSTERS]]
     more = para(f"… and {len(crossing) - MAX_CLUSTERS} more clusters.", cls="note") if len(crossing) > MAX_CLUSTERS else None
-    return join([tag("h3", "Duplicates"), para(text), table(["files", "splits"], rows) if rows else None, more])
+    return join([tag("h3", "Duplicates"), para(text), table(["files", "splits"], rows) if rows else None, more,
+                 _conflicts(dup.get("conflicts"))])
+
+
+def _conflicts(entries: Any) -> Raw | None:
+    """Duplicate clusters whose copies carry different labels for a task: task, files, labels, splits."""
+    entries = [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+    if not entries:
+        return None
+    clusters = len({e.get("cluster") for e in entries})
+    text = (f"{clusters} duplicate cluster{' carries' if clusters == 1 else 's carry'} different labels for the "
+            "same task: copies of one picture with different answers. 'dropped' marks copies --duplicates drop or "
+            "drop-conflicts removed.")
+    rows = [(e.get("task", ""), _cells(e, "files"), _cells(e, "labels"), _cells(e, "splits"), e.get("pixels", ""))
+            for e in entries[:MAX_CLUSTERS]]
+    more = len(entries) - len(rows)
+    note = para(f"… and {more} more in conflicts.csv." if more else "All of them are in conflicts.csv.", cls="note")
+    return join([tag("h3", f"Label conflicts ({clusters})"), para(text),
+                 table(["task", "files", "labels", "splits", "pixels"], rows), note])
+
+
+def _cells(entry: dict[str, Any], key: str) -> str:
+    values = entry.get(key) if isinstance(entry.get(key), list) else []
+    return ", ".join(str(v) if v != "" else "(none)" for v in values)
 
 
 def _classification_table(tasks: dict[str, Any], mean: Any) -> Raw | None:

@@ -19,6 +19,7 @@ from toonlab import __version__
 from toonlab.budget import parse_duration
 from toonlab.config import ExperimentConfig, TrainConfig, save_config, to_dict
 from toonlab.data.batches import MEAN, STD, Batches
+from toonlab.data.conflicts import DROPPED, outcome, summary, write_conflicts
 from toonlab.data.augment import augment_generator
 from toonlab.data.dataset import (
     PreparedData,
@@ -54,6 +55,7 @@ from toonlab.train.optim import build_optimizer, build_scheduler, check_resumed_
 
 log = logging.getLogger(__name__)
 MODES = ("shared", "separate")
+CONFLICTS_FILE = "conflicts.csv"
 BALANCES = ("none", "loss")
 
 
@@ -72,6 +74,7 @@ def train_prepared(
     if distributed.is_main():  # with several processes only rank 0 writes the run folder
         save_config(cfg, out / CONFIG_FILE)
         write_skipped(out / "skipped.csv", data.skipped)
+        write_conflicts(out / CONFLICTS_FILE, duplicate_report(data)["conflicts"])
     log.info("Data: %d images used, %d skipped; splits %s; %s", len(data.rel_paths), len(data.skipped),
              data.split_sizes(), runtime.describe())
     _warn_duplicates(data)
@@ -101,6 +104,16 @@ def _warn_duplicates(data: PreparedData) -> None:
                     "`toonlab check DATA` lists them.", len(report["cross_split"]), example)
     elif report["clusters"]:
         log.info("%d duplicate clusters found, none straddling the splits.", report["clusters"])
+    _warn_conflicts(report["conflicts"])
+
+
+def _warn_conflicts(entries: list[dict]) -> None:
+    """One line on duplicate clusters whose labels disagree, what was done about it, and where the list is."""
+    if not entries:
+        return
+    resolved = all(s == DROPPED for e in entries for s in e["splits"])  # drop-conflicts dropped them all
+    level = logging.INFO if resolved else logging.WARNING
+    log.log(level, "%s; %s. %s lists them all.", summary(entries), outcome(entries), CONFLICTS_FILE)
 
 
 def train_network(
