@@ -40,10 +40,10 @@ def rank_tasks(data: PreparedData, probs: dict[str, np.ndarray]) -> tuple[list[d
     for task, p in probs.items():
         given, classes = given_labels(data, task), data.tasks[task].classes
         issues = find_label_issues(p, given)
-        for rank, i in enumerate(range(len(issues)), 1):
+        for i in range(len(issues)):
             rows.append({"file": data.rel_paths[issues.rows[i]], "task": task, "given": classes[issues.given[i]],
                          "suggested": classes[issues.suggested[i]], "confidence": float(issues.confidence[i]),
-                         "rank": rank, "given_probability": float(issues.given_probability[i])})
+                         "rank": i + 1, "given_probability": float(issues.given_probability[i])})
         summary[task] = _task_summary(p, given, len(issues), data.hidden[:, list(data.tasks).index(task)])
     return rows, summary
 
