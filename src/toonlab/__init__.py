@@ -8,6 +8,7 @@ The public API mirrors the command line: every verb is one function, imported on
 * ``toonlab.train(data, out=None, *, config=None, **overrides)`` trains and returns a :class:`Run`;
 * ``toonlab.load(run_dir)`` gives the same :class:`Run` later: ``.metrics``, ``.history``, ``.model()``,
   ``.predict(images)``, ``.evaluate()``, ``.explain()``, ``.report()``;
+* ``toonlab.audit(data)`` ranks likely label errors per task;
 * ``toonlab.sweep``, ``toonlab.tune``, ``toonlab.compare``, ``toonlab.demo``.
 
 Example:
@@ -22,7 +23,7 @@ import types as _types
 
 __version__ = "0.1.0"
 
-_VERBS = ("synth", "check", "train", "load", "sweep", "tune", "compare", "demo")
+_VERBS = ("synth", "check", "train", "load", "sweep", "tune", "compare", "demo", "audit")
 __all__ = [*_VERBS, "Run", "__version__"]
 
 

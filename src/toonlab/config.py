@@ -61,6 +61,8 @@ class DataConfig:
     grayscale: bool = _f(False, "Convert images to grey when caching (three equal channels), e.g. to compare drawings "
                          "with photos on shape rather than colour.")
     limit: int = _f(0, "Use only the first N images (sorted by path); 0 = all.")
+    exclude: str = _f("", "CSV of images to leave out, with a 'file' column (paths relative to DATA), e.g. the "
+                      "audit.csv of `toonlab audit`; each is reported as skipped with the reason. '' = none.")
     subset: int | float = _f(0, "Use a seeded sample of the images, stratified and grouped like the splits: a count "
                              "(int) or a fraction (float, e.g. 0.3); 0 = all. Sweeps' rounds set it.")
     val_fraction: float = _f(0.1, "Fraction of images held out for validation (early stopping).")

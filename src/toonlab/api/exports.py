@@ -1,7 +1,7 @@
 """How ``toonlab.<verb>`` finds its function without importing anything heavy at ``import toonlab``.
 
-Four verbs share their name with a subpackage or module: ``toonlab.train`` (package), ``toonlab.sweep``
-(package), ``toonlab.compare`` and ``toonlab.demo`` (modules). Python binds a submodule to its name on the
+Five verbs share their name with a subpackage or module: ``toonlab.train``, ``toonlab.sweep`` and
+``toonlab.audit`` (packages), ``toonlab.compare`` and ``toonlab.demo`` (modules). Python binds a submodule to its name on the
 parent when it is first imported, which would hide the function. So those modules are made callable
 instead: ``toonlab.train("toons")`` calls :func:`toonlab.api.verbs.train`, while ``toonlab.train.run`` and
 ``from toonlab.train.run import train`` keep working as before.
@@ -23,10 +23,10 @@ from typing import Any, Callable
 TARGETS = {
     "train": "toonlab.api.verbs:train", "load": "toonlab.api.verbs:load", "synth": "toonlab.api.verbs:synth",
     "check": "toonlab.api.verbs:check", "demo": "toonlab.api.verbs:demo", "compare": "toonlab.api.verbs:compare",
-    "sweep": "toonlab.api.search:sweep", "tune": "toonlab.api.search:tune", "Run": "toonlab.api.run:Run",
+    "audit": "toonlab.api.audit:audit", "sweep": "toonlab.api.search:sweep", "tune": "toonlab.api.search:tune", "Run": "toonlab.api.run:Run",
 }
 # Verbs whose name is also a toonlab subpackage or module: that module becomes callable.
-MODULE_VERBS = ("train", "sweep", "compare", "demo")
+MODULE_VERBS = ("train", "sweep", "compare", "demo", "audit")
 
 
 def target(name: str) -> Callable[..., Any]:

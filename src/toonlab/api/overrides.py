@@ -31,7 +31,7 @@ from toonlab.config import SECTIONS, ExperimentConfig, ConfigError, from_dict, r
 # Keyword → config key: the command line's shortcut options (``--epochs`` …), spelled as Python names.
 SHORTCUTS: dict[str, str] = {
     **{name: f"data.{name}" for name in ("source", "labels", "file_column", "pattern", "tasks", "regression",
-                                         "combine", "group", "visibility", "duplicates", "limit", "image_size",
+                                         "combine", "group", "visibility", "duplicates", "exclude", "limit", "image_size",
                                          "folds")},
     **{name: f"train.{name}" for name in ("mode", "epochs", "budget", "seed", "batch_size", "lr", "repeats",
                                           "progress")},

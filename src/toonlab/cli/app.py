@@ -12,7 +12,7 @@ import sys
 from typing import Callable
 
 from toonlab import __version__
-from toonlab.cli import compare, config, data, help, inspect, options, output, report, ship, sweep, train, tune
+from toonlab.cli import audit, compare, config, data, help, inspect, options, output, report, ship, sweep, train, tune
 from toonlab.errors import ToonlabError
 from toonlab.train import launch
 
@@ -64,6 +64,9 @@ VERBS: dict[str, tuple[Callable, Callable, str]] = {
     "check": (data.check_args, data.check, "List what loads, every file or row that cannot be used and why, label counts, "
                                     "groups and duplicates."),
     "train": (train.train_args, train.train_verb, "Train one multi-head CNN (or one per task) and print the test table."),
+    "audit": (audit.audit_args, audit.audit_verb, "Rank likely label errors per task from out-of-fold predictions "
+                                    "of small networks (confident learning); writes audit.csv and audit.html, "
+                                    "for `train --exclude`."),
     "eval": (train.eval_args, train.eval_verb, "Per-task metrics, confusion matrices, mistakes and plots from the best checkpoints; "
                                 "--robustness, --repeats N."),
     "explain": (inspect.explain_args, inspect.explain, "Attribution panels per image and task (saliency, integrated gradients, "

@@ -56,6 +56,8 @@ def source_args(p: argparse.ArgumentParser, *, base: Base = None) -> argparse._A
     opt("--duplicates", key="data.duplicates", choices=["report", "group", "drop", "drop-conflicts"],
         help="Exact/near-duplicate images: report (default), group (same split), drop (keep one) or "
         "drop-conflicts (keep one, and none of copies whose labels disagree).")
+    opt("--exclude", key="data.exclude", metavar="CSV", help="Leave out the images this CSV lists in its 'file' "
+        "column, e.g. the audit.csv of `toonlab audit`; each is reported as skipped with the reason")
     opt("--limit", key="data.limit", type=int, metavar="N", help="Use only the first N images", means={0: "all"})
     return g
 
@@ -153,7 +155,7 @@ def out_folder(args: argparse.Namespace, data: str | None, *, prefix: str = "", 
 def source_options(args: argparse.Namespace) -> dict[str, object]:
     """The label options given on the command line, as ``data.*`` keys (None = not given)."""
     names = ("source", "labels", "file_column", "pattern", "tasks", "regression", "combine", "group",
-             "visibility", "duplicates", "limit")
+             "visibility", "duplicates", "exclude", "limit")
     return {f"data.{n}": getattr(args, n, None) for n in names}
 
 

@@ -20,6 +20,7 @@ from toonlab.data.cache import ImageCache, build_cache
 from toonlab.data.samples import LabelSet, Skipped, TaskSpec
 from toonlab.data.sources import SourceOptions, load_labels
 from toonlab.data.sources.detect import other_layouts
+from toonlab.data.exclude import exclude_listed
 from toonlab.data.conflicts import Conflict, conflict_rows, describe, disagreements, drop_reason, report_entries
 from toonlab.data.duplicates import DROP_MODES, check_mode, cross_split, drop_rows, find_duplicates, group_keys_for
 from toonlab.data.splits import choose_stratify_task, load_splits, make_splits, save_splits, subset_rows
@@ -103,6 +104,8 @@ def load_and_cache(cfg: DataConfig, *, progress=None) -> tuple[LabelSet, ImageCa
     """
     labels = load_labels(cfg.path, source=cfg.source, tasks=cfg.tasks, limit=cfg.limit,
                          options=SourceOptions.from_config(cfg))
+    if cfg.exclude:
+        labels = exclude_listed(labels, cfg.exclude, root=cfg.path)
     if not labels.samples:
         raise NoUsableImages(labels, str(cfg.path), file_column=cfg.file_column)
     paths = [s.path for s in labels.samples]

@@ -285,6 +285,8 @@ def check_run_folder(cfg: ExperimentConfig, out: Path, resume: bool, *, overwrit
     if not cfg.data.path:
         raise ToonlabError("No data folder: pass DATA (`toonlab train DATA`) or set data.path in --config.")
     cfg.data.path = str(Path(cfg.data.path).resolve())  # absolute, so `toonlab eval RUN` works from any folder
+    if cfg.data.exclude:
+        cfg.data.exclude = str(Path(cfg.data.exclude).resolve())
     check_out(out, resume=resume, overwrite=overwrite)
     return out
 
