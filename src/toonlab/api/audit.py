@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from toonlab.api.overrides import build_config
+from toonlab.api.words import speaks_python
 from toonlab.errors import ToonlabError
 
 
+@speaks_python
 def audit(data: str | Path | None = None, /, out: str | Path | None = None, *,
           config: str | Path | Mapping | None = None, **overrides: Any):
     """Rank the likely label errors of ``data`` per task, from out-of-fold predictions of small networks.

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from toonlab.api.words import speaks_python
 from toonlab.errors import ToonlabError
 
 METRICS_FILE = "metrics.json"  # as toonlab.runs names it (that module imports torch; this one stays light)
@@ -98,6 +99,7 @@ class Run:
             return read_history(files[0])
         return _merge_by_epoch({path.parent.name: read_history(path) for path in files})
 
+    @speaks_python
     def model(self, task: str | None = None, *, device: str = "auto"):
         """The trained network in eval mode with its preprocessing, as a
         :class:`~toonlab.ship.networks.RunNetwork` (``.model``, ``.prep``, ``.tasks``, ``.runtime``).
@@ -129,6 +131,7 @@ class Run:
             raise ToonlabError(f"task= must be one of this run's tasks: {', '.join(found)}. Received: task={task!r}")
         return nets[0] if task is None else found[task]
 
+    @speaks_python
     def predict(self, images: Any, *, batch_size: int = 64, device: str = "auto") -> Any:
         """Each task's label and probability (or value, for regression) for ``images``.
 
@@ -163,6 +166,7 @@ class Run:
         records = Predictions(names, common_tasks(sets), outputs, members=len(sets)).records()
         return records[0] if single else records
 
+    @speaks_python
     def evaluate(self, data: str | Path | None = None, **data_options: Any) -> dict[str, Any]:
         """Evaluate the best checkpoints again (on another ``data`` folder, or the run's own test split),
         rewriting RUN/metrics.json, predictions.csv and RUN/eval/ (and the report, unless eval.report is off).
@@ -188,6 +192,7 @@ class Run:
         refresh_report(self.dir)
         return self._metrics
 
+    @speaks_python
     def explain(self, images: Any = None, *, tasks: str | list[str] = "all", methods: str | list[str] = "all",
                 out: str | Path | None = None, **options: Any) -> list[Path]:
         """Attribution panels per image and task (saliency, integrated gradients, Grad-CAM, SmoothGrad).
@@ -214,6 +219,7 @@ class Run:
         refresh_report(self.dir)
         return written
 
+    @speaks_python
     def report(self) -> Path:
         """Write RUN/report.html (one self-contained page) and return its path.
 

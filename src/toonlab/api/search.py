@@ -15,10 +15,12 @@ from typing import Any, Callable, Mapping
 
 from toonlab.runs import default_tune_dir
 from toonlab.api.overrides import flat_options
+from toonlab.api.words import speaks_python
 
 log = logging.getLogger(__name__)
 
 
+@speaks_python
 def sweep(spec: str | Path | Mapping, data: str | Path | None = None, *, out: str | Path | None = None,
           workers: int = 1, storage: str | None = None, name: str | None = None, heartbeat: int = 10,
           threads: int | None = None, train: bool = True, say: Callable[[str], None] = log.info):
@@ -54,6 +56,7 @@ def sweep(spec: str | Path | Mapping, data: str | Path | None = None, *, out: st
                      name=name, heartbeat=heartbeat, threads=threads, train=train, say=say)
 
 
+@speaks_python
 def tune(data: str | Path | None, /, *, budget: str | float, out: str | Path | None = None,
          config: str | Path | Mapping | None = None, recipe: str | Path | None = None, storage: str | None = None,
          trials: int | None = None, progress: bool = True, say: Callable[[str], None] = log.info,

@@ -16,11 +16,13 @@ from typing import Any, Mapping
 from toonlab.runs import default_run_dir
 from toonlab.api.overrides import build_config
 from toonlab.api.run import CONFIG_FILE, Run
+from toonlab.api.words import speaks_python
 from toonlab.errors import ToonlabError
 
 COMPARE_MODELS = ("mlp", "cnn", "features", "last_layer", "finetune")
 
 
+@speaks_python
 def synth(out: str | Path, *, n: int = 10000, size: int = 256, seed: int = 0, workers: int = 0,
           overwrite: bool = False, masks: bool = False, progress: bool = True):
     """Draw the built-in cartoon faces (CartoonSet layout: ``0/ … 9/`` with ``csX.png`` + ``csX.csv``).
@@ -49,6 +51,7 @@ def synth(out: str | Path, *, n: int = 10000, size: int = 256, seed: int = 0, wo
                       progress=Progress("synth", enabled=progress))
 
 
+@speaks_python
 def check(data: str | Path | None = None, /, *, config: str | Path | Mapping | None = None, progress: bool = True,
           **overrides: Any):
     """What loads from ``data``, every file or row that cannot be used and why, label counts, duplicates.
@@ -76,6 +79,7 @@ def check(data: str | Path | None = None, /, *, config: str | Path | Mapping | N
     return check_data(cfg.data, seed=cfg.train.seed, progress=Progress("cache", enabled=progress))
 
 
+@speaks_python
 def train(data: str | Path | None = None, /, out: str | Path | None = None, *,
           config: str | Path | Mapping | None = None, resume: bool = False, overwrite: bool = False,
           **overrides: Any) -> Run:
@@ -117,6 +121,7 @@ def train(data: str | Path | None = None, /, out: str | Path | None = None, *,
     return Run(folder, metrics=metrics)
 
 
+@speaks_python
 def load(run: str | Path) -> Run:
     """The :class:`Run` in a folder written earlier by :func:`train` or ``toonlab train``.
 
@@ -128,6 +133,7 @@ def load(run: str | Path) -> Run:
     return Run(run)
 
 
+@speaks_python
 def demo(folder: str | Path = "toonlab-demo", *, n: int = 10000, config: str | Path | Mapping | None = None,
          **overrides: Any) -> Run:
     """Draw ``n`` faces into ``folder`` (reused when present), train the shipped demo recipe, write the report.
@@ -153,6 +159,7 @@ def demo(folder: str | Path = "toonlab-demo", *, n: int = 10000, config: str | P
     return Run(result.run, metrics=result.metrics)
 
 
+@speaks_python
 def compare(data: str | Path | None, /, out: str | Path, *, models: str | list[str] = COMPARE_MODELS,
             backbone: str = "efficientnet_lite0", resume: bool = False,
             config: str | Path | Mapping | None = None, **overrides: Any) -> list:
