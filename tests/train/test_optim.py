@@ -3,7 +3,7 @@ import torch
 
 from toonlab.config import TrainConfig
 from toonlab.errors import ToonlabError
-from toonlab.train.optim import OPTIMIZERS, SCHEDULES, build_optimizer, build_scheduler
+from toonlab.train.optim import OPTIMIZERS, SCHEDULES, advance, build_optimizer, build_scheduler
 
 
 def _params():
@@ -105,3 +105,14 @@ def test_every_schedule_keeps_each_groups_own_rate(schedule):
             sched.step()
     low, high = (group["lr"] for group in opt.param_groups)
     assert high == pytest.approx(10 * low)
+
+
+def test_one_cycle_ends_at_its_lowest_rate_instead_of_rising_after_the_last_planned_step():
+    opt = build_optimizer(_params(), TrainConfig(optimizer="sgd", lr=0.1))
+    scheduler = build_scheduler(opt, TrainConfig(schedule="onecycle", epochs=8), steps_per_epoch=1)
+    rates = []
+    for _ in range(8):  # 8 epochs of one step each: the rate after each epoch
+        opt.step()
+        advance(scheduler)
+        rates.append(opt.param_groups[0]["lr"])
+    assert rates[-1] == min(rates) < 1e-5  # the rate the last step used, not an extrapolated one

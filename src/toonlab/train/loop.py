@@ -26,6 +26,7 @@ from toonlab.train.checkpoint import save_checkpoint
 from toonlab.train.divergence import (DivergenceError, NonFiniteError, Snapshot, check_gradients, check_loss,
                                       describe_heads, divergence_message, lower_lr)
 from toonlab.train.losses import multitask_loss
+from toonlab.train.optim import advance
 from toonlab.train.state import Fit, FitOptions, Meter
 
 __all__ = ["Fit", "FitOptions", "evaluate", "fit", "predict", "train_one_epoch", "train_step"]
@@ -86,7 +87,7 @@ def train_one_epoch(
             result = train_step(model, x, y, optimizer, tasks=tasks, runtime=runtime, loss_weights=loss_weights,
                                 augment=augment, label_smoothing=label_smoothing)
             if scheduler is not None:
-                scheduler.step()
+                advance(scheduler)
             meter.update(result["outputs"], y, {t: result[f"loss/{t}"] for t in tasks if f"loss/{t}" in result})
             if on_step is not None:
                 on_step(step, meter)

@@ -98,6 +98,14 @@ def build_scheduler(
     raise ToonlabError(f"train.schedule must be one of {', '.join(SCHEDULES)}. Received: {kind!r}")
 
 
+def advance(scheduler: torch.optim.lr_scheduler.LRScheduler) -> None:
+    """Step a per-step schedule, but never past one-cycle's last planned step: there OneCycleLR extrapolates
+    (the rate rises again), so the last epoch line showed a rate no step used."""
+    one_cycle = isinstance(scheduler, torch.optim.lr_scheduler.OneCycleLR)
+    if not (one_cycle and scheduler.last_epoch >= scheduler.total_steps - 1):
+        scheduler.step()
+
+
 def check_resumed_schedule(cfg: TrainConfig, saved: dict, where: str) -> None:
     """Refuse to resume an annealing schedule for more epochs than it was built for.
 
