@@ -42,6 +42,8 @@ from toonlab.data.samples import TaskSpec
 from toonlab.train.distributed import every_process
 from toonlab.train.divergence import NonFiniteError, RunawayLossError
 
+SHOWN = 3  # heads whose limit a message spells out
+
 
 def guess_loss(spec: TaskSpec) -> float:
     """A head's loss when it knows nothing: ``log K`` (classification, K >= 2) or 1 (regression)."""
@@ -104,7 +106,8 @@ class RunawayWatch:
     def _what(self, heads: list[str], how_long: str) -> str:
         if not heads:
             return f"on another process, {how_long}"
-        limits = ", ".join(f"{name} > {self.factor * self.reference[name]:.3g}" for name in heads
-                           if name in self.reference)
+        shown = [name for name in heads if name in self.reference][:SHOWN]
+        limits = ", ".join(f"{name} > {self.factor * self.reference[name]:.3g}" for name in shown)
+        limits += ", ..." if len(heads) > len(shown) else ""
         return (f"above {self.factor:g} times its reference loss ({limits}) {how_long}; "
                 f"train.diverge_factor={self.factor:g}, train.diverge_steps={self.steps}")
