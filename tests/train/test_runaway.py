@@ -44,6 +44,9 @@ def test_it_trips_after_steps_far_off_steps_in_a_row_and_a_normal_step_resets_th
     for value in (1.0, 50.0, 50.0, 0.9, 50.0, 50.0):  # two far, one normal, two far: never three in a row
         watch.update(_losses(value))
     assert watch.streak == 2
+    watch.update({})  # no labelled image in the batch: nothing far off
+    assert watch.streak == 0
+    watch.update(_losses(50.0)), watch.update(_losses(50.0))
     with pytest.raises(RunawayLossError) as info:
         watch.update(_losses(50.0))
     assert info.value.heads == ["color"] and "3 step(s) in a row" in str(info.value)

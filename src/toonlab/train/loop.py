@@ -171,7 +171,8 @@ def _runaway_watch(state: Fit, epoch_steps: int) -> RunawayWatch | None:
     opts = state.options
     if not opts.diverge_factor:
         return None
-    return RunawayWatch(state.tasks, factor=opts.diverge_factor, steps=opts.diverge_steps, epoch_steps=epoch_steps)
+    return RunawayWatch(state.tasks, factor=opts.diverge_factor, steps=opts.diverge_steps, epoch_steps=epoch_steps,
+                        device=state.runtime.device)
 
 
 def _train_epoch(state: Fit, batches: Any, epoch: int, desc: str, progress: bool,

@@ -58,24 +58,28 @@ class RunawayWatch:
         factor: ``train.diverge_factor``: how many times its reference a head's loss may reach.
         steps: far-off steps in a row that count as divergence (``train.diverge_steps``).
         epoch_steps: the steps of one epoch, if known: a whole epoch far off is enough.
+        device: where the losses live (the processes share their verdicts there).
     """
 
-    def __init__(self, tasks: dict[str, TaskSpec], *, factor: float, steps: int, epoch_steps: int | None = None) -> None:
+    def __init__(self, tasks: dict[str, TaskSpec], *, factor: float, steps: int, epoch_steps: int | None = None,
+                 device: torch.device | str = "cpu") -> None:
         self.guess = {name: guess_loss(spec) for name, spec in tasks.items()}
+        self.device = device
         self.factor, self.steps = float(factor), int(steps)
         self.limit = max(1, min(self.steps, epoch_steps or self.steps))
         self.reference: dict[str, float] = {}
         self.streak = 0
 
     def update(self, parts: dict[str, torch.Tensor]) -> None:
-        """Look at one step's per-head losses; raise after ``steps`` far-off steps in a row."""
-        if not parts:
-            return
-        values = dict(zip(parts, torch.stack([p.detach().float() for p in parts.values()]).tolist()))
+        """Look at one step's per-head losses; raise after ``steps`` far-off steps in a row.
+
+        Every process must call it at every step, even with no labelled image in its part of the batch.
+        """
+        values = dict(zip(parts, torch.stack([p.detach().float() for p in parts.values()]).tolist())) if parts else {}
         for name, value in values.items():  # a head's first labelled step sets its reference
             self.reference.setdefault(name, max(self.guess.get(name, 1.0), value))
         far = self.far_heads(values)
-        if every_process(not far, next(iter(parts.values())).device):
+        if every_process(not far, self.device):
             self.streak = 0
             return
         self.streak += 1
