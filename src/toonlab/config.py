@@ -179,6 +179,12 @@ class TrainConfig:
     balance_power: float = _f(1.0, "task_balance=loss: how strongly lagging tasks are favoured (> 0).")
     max_rollbacks: int = _f(3, "Non-finite loss/gradient: roll back and lower the lr at most this many times, then stop.")
     rollback_lr_factor: float = _f(0.5, "Non-finite loss/gradient: multiply the lr by this after each rollback.")
+    diverge_factor: float = _f(10.0, "A finite loss that runs away is handled like a non-finite one (roll back, "
+                                "then stop): a head's training loss above this many times its reference (the "
+                                "larger of the loss of guessing, log K or 1 for regression, and its first step's "
+                                "loss) for diverge_steps steps in a row; 0 = off.")
+    diverge_steps: int = _f(20, "Runaway loss: far-off steps in a row that count as divergence (at most one epoch's "
+                            "steps); an epoch that ends on far-off steps with a far-off validation loss counts too.")
     checkpoint_every: int = _f(0, "Also write last.pt every N steps (0 = once per epoch).")
     precision: str = _f("auto", "'auto' (bf16 where the CPU/GPU supports it), 'bf16' or 'fp32'.")
     channels_last: str = _f("auto", "Channels-last memory format: 'auto', 'on' or 'off'.")

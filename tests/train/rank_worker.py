@@ -1,8 +1,10 @@
 """One process of a data-parallel run, started by torchrun from test_distributed.py (not a test itself).
 
-Usage: ``torchrun --nproc_per_node 2 rank_worker.py RUN EPOCHS REPORTS``: resumes RUN to EPOCHS
+Usage: ``torchrun --nproc_per_node 2 rank_worker.py RUN EPOCHS REPORTS [runaway]``: resumes RUN to EPOCHS
 epochs; rank 1's second training step gets a NaN loss (rank 0's does not), so both must roll back
-together. Each rank saves its final weights and rollback count to ``REPORTS/rank<r>.pt``.
+together. With ``runaway`` rank 1's per-head losses of its training steps 2 to 4 are finite but a
+million times too large instead (a runaway loss only it sees). Each rank saves its final weights and
+rollback count to ``REPORTS/rank<r>.pt``.
 """
 
 from __future__ import annotations
@@ -43,10 +45,22 @@ def nan_loss_at(call: int) -> None:
     loop.multitask_loss = loss
 
 
-def main(run: str, epochs: str, reports: str) -> None:
+def runaway_loss_at(calls: range) -> None:
+    """Multiply this process's per-head training losses by 1e6 on the ``calls``-th training steps."""
+    real, seen = loop.multitask_loss, [0]
+
+    def loss(outputs, targets, tasks, weights=None, smoothing=0.0):
+        total, parts = real(outputs, targets, tasks, weights, smoothing=smoothing)
+        seen[0] += 1
+        return total, ({t: p * 1e6 for t, p in parts.items()} if seen[0] in calls else parts)
+
+    loop.multitask_loss = loss
+
+
+def main(run: str, epochs: str, reports: str, mode: str = "nan") -> None:
     rank = int(os.environ["RANK"])
     if rank == 1:
-        nan_loss_at(2)
+        runaway_loss_at(range(2, 5)) if mode == "runaway" else nan_loss_at(2)
     cfg = load_run_config(run)
     cfg.train.epochs = int(epochs)
     train(cfg, run, resume=True, callbacks=[Report(Path(reports) / f"rank{rank}.pt")])

@@ -136,6 +136,19 @@ def test_torchrun_resume_rolls_back_every_rank_and_ends_with_identical_weights(n
     assert len(weights) >= 2 and set(weights.values()) != {1.0}  # balanced through the 2-process run and its resume
 
 
+def test_a_runaway_loss_on_one_rank_rolls_back_every_rank(nproc_run, tmp_path, monkeypatch):
+    """Rank 1 alone sees its losses run away (steps 2-4 of the resumed run: 3 steps are one epoch); both roll back."""
+    run = tmp_path / "run"
+    shutil.copytree(nproc_run[0], run)
+    monkeypatch.setenv("TOONLAB_CACHE", str(nproc_run[0].parent / "cache"))
+    _run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(WORKER),
+          str(run), "3", str(tmp_path), "runaway"], cwd=tmp_path)
+    ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1)]
+    assert [r["rollbacks"] for r in ranks] == [1, 1] and [r["epoch"] for r in ranks] == [3, 3]
+    for key, value in ranks[0]["model"].items():
+        assert torch.equal(ranks[1]["model"][key], value), key
+
+
 def _run(command: list[str], *, cwd: Path) -> subprocess.CompletedProcess:
     """Run ``command`` to completion (its whole process group is killed after TIMEOUT_S); assert exit 0."""
     proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

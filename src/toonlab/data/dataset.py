@@ -72,6 +72,8 @@ class PreparedData:
             found before ``--duplicates drop`` or ``drop-conflicts`` removed any copy; each says what was dropped.
         left_out: usable images that ``data.subset`` did not sample (found == N + skipped + left_out).
         source: the label source that read the labels; ``layout``: the detected layout's line ('' if named).
+        cache_key: the image cache's key (a hash of every file's bytes, size and background; see
+            :func:`toonlab.data.cache.cache_key`), or '' when not loaded through the cache.
     """
 
     root: Path
@@ -91,6 +93,7 @@ class PreparedData:
     left_out: int = 0
     source: str = ""
     layout: str = ""
+    cache_key: str = ""
 
     def split_sizes(self) -> dict[str, int]:
         return {name: int(len(idx)) for name, idx in self.splits.items()}
@@ -172,7 +175,8 @@ def prepare_data(
             save_splits(splits_path, rel, splits)
     return PreparedData(root, tasks, rel, images, labels, hidden, splits, skipped, labelset.found,
                         stratified_by=strat, cache_reused=cache.reused, groups=groups, duplicates=clusters,
-                        conflicts=conflicts, left_out=left_out, source=labelset.source, layout=labelset.layout)
+                        conflicts=conflicts, left_out=left_out, source=labelset.source, layout=labelset.layout,
+                        cache_key=cache.key)
 
 
 def stratify_column(values: np.ndarray, spec: TaskSpec, bins: int = 5) -> np.ndarray:

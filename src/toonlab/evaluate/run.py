@@ -16,11 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from toonlab import __version__
+from toonlab import __version__, provenance
 from toonlab.config import EvalConfig, set_option
 from toonlab.console import ensure_console
 from toonlab.data.batches import Batches
 from toonlab.data.dataset import PreparedData, duplicate_report, prepare_data
+from toonlab.data.fingerprint import data_fingerprint
 from toonlab.data.splits import SplitMismatch
 from toonlab.errors import ToonlabError
 from toonlab.evaluate.advice import advise_run
@@ -58,10 +59,12 @@ def evaluate_run(
     run = Path(run)
     if is_multi_run(run):
         return _evaluate_members(run, data, split=split, data_options=data_options, progress=progress)
+    own_data = data is None or Path(data).resolve() == Path(load_run_config(run).data.path).resolve()
     cfg, prepared, runtime, split = load_for_eval(run, data, split=split, data_options=data_options,
                                                   progress=progress)
     extra = {**_previous_extra(run), "duplicates": duplicate_report(prepared)}
-    return evaluate_prepared(run, prepared, runtime, split=split, extra=extra, options=cfg.eval, progress=progress)
+    return evaluate_prepared(run, prepared, runtime, split=split, extra=extra, options=cfg.eval, progress=progress,
+                             compare_data=own_data)
 
 
 def load_for_eval(run: Path, data: str | Path | None = None, *, split: str = "test",
@@ -109,12 +112,19 @@ def _evaluate_members(run: Path, data, *, split: str, data_options, progress: bo
 
 def evaluate_prepared(
     run: Path, data: PreparedData, runtime: Runtime, *, split: str = "test", extra: dict[str, Any] | None = None,
-    options: EvalConfig | None = None, progress: bool = False,
+    options: EvalConfig | None = None, progress: bool = False, compare_data: bool = True,
 ) -> dict[str, Any]:
     """Predict ``split`` with each best checkpoint; write metrics.json (with per-task ``advice``, see
     :mod:`toonlab.evaluate.advice`), predictions.csv and the per-task files under RUN/eval/ (confusion
-    matrices, mistakes, plots); return the metrics."""
+    matrices, mistakes, plots); return the metrics.
+
+    metrics.json records the library versions and data fingerprint used (``versions``,
+    ``data_fingerprint``) and, in ``changed_since_training``, what differs from the checkpoints'
+    training, which is also logged as a warning (``compare_data=False``: versions only, for
+    another data folder evaluated on purpose).
+    """
     options = options or EvalConfig()
+    now, changed = provenance.current(data_fingerprint(data)), []
     rows = data.splits[split]
     files = [data.rel_paths[r] for r in rows]
     tasks_out: dict[str, Any] = {}
@@ -122,6 +132,7 @@ def evaluate_prepared(
     paths = best_checkpoints(run)
     for i, path in enumerate(paths, 1):
         model, tasks, ckpt = model_from_checkpoint(path, runtime.device)
+        changed += [c for c in _changes(ckpt, now, compare_data) if c not in changed]
         batches = Batches(data.images, np.zeros((len(data.images), 0), np.float32), rows, batch_size=256,
                           device=runtime.device, channels_last=runtime.channels_last)
         desc = f"eval {split}" + (f" {i}/{len(paths)}" if len(paths) > 1 else "")
@@ -133,10 +144,21 @@ def evaluate_prepared(
                                                     top=options.mistakes, plots=options.plots))
             columns[name] = (spec, y, outputs[name])
     metrics = _summary(data, runtime, split, tasks_out, extra or {})
+    metrics.update(versions=now["versions"], data_fingerprint=now["data"], changed_since_training=changed)
+    if changed:
+        log.warning("Since %s was trained: %s. Its metrics may differ from the ones training reported.",
+                    run, "; ".join(changed))
     metrics["advice"] = [a.as_dict() for a in advise_run(run, metrics["tasks"])]
     (run / METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     _write_predictions(run / PREDICTIONS_FILE, files, columns)
     return metrics
+
+
+def _changes(ckpt: dict[str, Any], now: dict[str, Any], compare_data: bool) -> list[str]:
+    """What changed since the checkpoint was trained (a checkpoint from before provenance: its toonlab version)."""
+    old = ckpt.get("toonlab_version")
+    trained = ckpt.get("provenance") or {"versions": {"toonlab": old} if old else {}}
+    return provenance.changes(trained, now, data=compare_data)
 
 
 def model_labels(data: PreparedData, spec, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

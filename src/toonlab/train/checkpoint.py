@@ -20,6 +20,8 @@ Keys:
     tasks: ``{task: {"kind": str, "classes": [str, ...], "factors": [str, ...], "center": float,
         "scale": float}}`` in head order (factors: combined tasks; center/scale: regression).
     preprocessing: ``{"image_size", "background", "mean", "std"}``.
+    provenance: ``{"versions": {library: version}, "data": fingerprint}`` at training (see
+        toonlab.provenance and toonlab.data.fingerprint); evaluation warns when they changed since.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Catching divergence: non-finite losses and gradients, rollback snapshots, and the error that explains them.
 
 A step whose loss or gradient is not finite raises :class:`NonFiniteError` before the
-optimizer touches the weights. :func:`toonlab.train.loop.fit` then restores the last
-:class:`Snapshot` (taken at the start of each epoch), lowers every learning rate with
-:func:`lower_lr` and retries the epoch; after ``train.max_rollbacks`` rollbacks it raises
+optimizer touches the weights; a finite loss that runs away (:mod:`toonlab.train.runaway`) raises
+:class:`RunawayLossError`. Both are a :class:`StepDiverged`: :func:`toonlab.train.loop.fit` then
+restores the last :class:`Snapshot` (taken at the start of each epoch), lowers every learning rate
+with :func:`lower_lr` and retries the epoch; after ``train.max_rollbacks`` rollbacks it raises
 :class:`DivergenceError`, whose message lists the likely causes (seed 000's NaN checklist).
 
 Example:
@@ -32,15 +33,43 @@ LIKELY_CAUSES = (
 )
 
 
-class NonFiniteError(ToonlabError):
-    """One training step produced a non-finite loss or gradient; the weights were not updated."""
+class StepDiverged(ToonlabError):
+    """A training step showed divergence in ``heads`` (per-head ``losses`` of that step); ``fit`` rolls back."""
 
     def __init__(self, what: str, heads: list[str], losses: dict[str, float]) -> None:
         self.what, self.heads, self.losses = what, heads, losses
-        super().__init__(f"Non-finite {what} in {describe_heads(heads)}; per-head losses: {self.loss_text()}.")
+        super().__init__(f"{self.summary()}; per-head losses: {self.loss_text()}.")
+
+    def summary(self) -> str:
+        """'Non-finite loss in head(s) 'size'', for the rollback warning."""
+        raise NotImplementedError
+
+    def problem(self) -> str:
+        """'the loss of head(s) 'size' is not finite', for the final error."""
+        raise NotImplementedError
 
     def loss_text(self) -> str:
         return ", ".join(f"{name}={value:.4g}" for name, value in self.losses.items())
+
+
+class NonFiniteError(StepDiverged):
+    """One training step produced a non-finite loss or gradient; the weights were not updated."""
+
+    def summary(self) -> str:
+        return f"Non-finite {self.what} in {describe_heads(self.heads)}"
+
+    def problem(self) -> str:
+        return f"the {self.what} of {describe_heads(self.heads)} is not finite"
+
+
+class RunawayLossError(StepDiverged):
+    """The loss of ``heads`` stayed far above its reference (``what`` says how far and how long)."""
+
+    def summary(self) -> str:
+        return f"Runaway loss in {describe_heads(self.heads)} ({self.what})"
+
+    def problem(self) -> str:
+        return f"the loss of {describe_heads(self.heads)} ran away ({self.what})"
 
 
 class DivergenceError(ToonlabError):
@@ -84,14 +113,14 @@ def describe_heads(heads: list[str]) -> str:
     return " and ".join(parts)
 
 
-def divergence_message(bad: NonFiniteError, *, epoch: int, step: int, steps: int, rollbacks: int,
+def divergence_message(bad: StepDiverged, *, epoch: int, step: int, steps: int, rollbacks: int,
                        lr: float) -> str:
     """The sentence a user sees when training gives up: where, which heads, what to try."""
     causes = "; ".join(f"({chr(97 + i)}) {c}" for i, c in enumerate(LIKELY_CAUSES))
     tried = (f"after {rollbacks} rollback(s), each lowering the learning rate (train.max_rollbacks={rollbacks})"
              if rollbacks else "and train.max_rollbacks=0 allows no rollback")
-    return (f"Training diverged at epoch {epoch}, step {step} of {steps}: the {bad.what} of "
-            f"{describe_heads(bad.heads)} is not finite (per-head losses: {bad.loss_text()}), {tried}. "
+    return (f"Training diverged at epoch {epoch}, step {step} of {steps}: {bad.problem()} "
+            f"(per-head losses: {bad.loss_text()}), {tried}. "
             f"Likely causes: {causes}. Received: lr={lr:g}.")
 
 

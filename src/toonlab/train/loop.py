@@ -1,7 +1,8 @@
 """The training loop: ``train_one_epoch``, ``evaluate``, ``predict`` and ``fit``, read top to bottom.
 
-``fit`` survives two kinds of trouble. Divergence: a non-finite loss or gradient rolls the run back
-to the start of the epoch with a lower learning rate (see :mod:`toonlab.train.divergence`).
+``fit`` survives two kinds of trouble. Divergence: a non-finite loss or gradient, or a finite loss that
+runs away (:mod:`toonlab.train.runaway`), rolls the run back to the start of the epoch with a lower
+learning rate (see :mod:`toonlab.train.divergence`).
 Interruption: with ``checkpoint_every`` it also writes ``last.pt`` every N steps, holding the
 step within the epoch, so a resumed run skips the batches already seen and ends bit-identical.
 ``Fit`` (the state a checkpoint holds) lives in :mod:`toonlab.train.state` and is re-exported here.
@@ -23,10 +24,11 @@ from toonlab.data.samples import TaskSpec
 from toonlab.progress import Progress
 from toonlab.runtime import Runtime
 from toonlab.train.checkpoint import save_checkpoint
-from toonlab.train.divergence import (DivergenceError, NonFiniteError, Snapshot, check_gradients, check_loss,
-                                      describe_heads, divergence_message, lower_lr)
+from toonlab.train.divergence import (DivergenceError, Snapshot, StepDiverged, check_gradients, check_loss,
+                                      divergence_message, lower_lr)
 from toonlab.train.losses import multitask_loss
 from toonlab.train.optim import advance
+from toonlab.train.runaway import RunawayWatch
 from toonlab.train.state import Fit, FitOptions, Meter
 
 __all__ = ["Fit", "FitOptions", "evaluate", "fit", "predict", "train_one_epoch", "train_step"]
@@ -73,11 +75,12 @@ def train_one_epoch(
     start: int = 0,
     on_step: Callable[[int, Meter], None] | None = None,
     label_smoothing: float = 0.0,
+    watch: RunawayWatch | None = None,
 ) -> dict[str, float]:
     """One pass over the training batches; returns ``train_loss``, ``train_acc`` and per-task values.
 
     ``start`` steps were already done (their sums are in ``meter``); ``on_step(step, meter)`` runs
-    after each 1-based ``step``.
+    after each 1-based ``step``. ``watch`` sees each step's per-task losses and raises when they run away.
     """
     model.train()
     meter = meter or Meter(tasks)
@@ -88,7 +91,10 @@ def train_one_epoch(
                                 augment=augment, label_smoothing=label_smoothing)
             if scheduler is not None:
                 advance(scheduler)
-            meter.update(result["outputs"], y, {t: result[f"loss/{t}"] for t in tasks if f"loss/{t}" in result})
+            parts = {t: result[f"loss/{t}"] for t in tasks if f"loss/{t}" in result}
+            meter.update(result["outputs"], y, parts)
+            if watch is not None:
+                watch.update(parts)
             if on_step is not None:
                 on_step(step, meter)
             if bar.enabled:
@@ -133,29 +139,45 @@ def fit(state: Fit, train_batches: Any, val_batches: Any, *, epochs: int, progre
     """Train from ``state.epoch + 1`` (and ``state.step``) to ``epochs``, or until a callback stops it.
 
     Raises:
-        DivergenceError: the loss or a gradient stayed non-finite after ``max_rollbacks`` rollbacks.
+        DivergenceError: the loss or a gradient stayed non-finite, or the loss ran away, after
+            ``max_rollbacks`` rollbacks.
     """
     for cb in state.callbacks:
         cb.on_train_begin(state)
+    watch = _runaway_watch(state, len(train_batches))
     while state.epoch < epochs and not state.stop:
         epoch = state.epoch + 1
         snapshot = Snapshot(state.training_state())  # ~15 ms for 0.5M params + Adam: free next to an epoch
         start = time.perf_counter()
         try:
-            logs = _train_epoch(state, train_batches, epoch, f"epoch {epoch}/{epochs}", progress)
-        except NonFiniteError as bad:
+            logs = _train_epoch(state, train_batches, epoch, f"epoch {epoch}/{epochs}", progress, watch)
+            logs.update(evaluate(state.model, val_batches, tasks=state.tasks, runtime=state.runtime))
+            if state.parallel is not None:  # every process acts on the same train sums and rank 0's validation
+                logs = state.parallel.agree(state, logs)
+            if watch is not None:
+                watch.check_epoch_end(logs)
+        except StepDiverged as bad:
             _roll_back(state, snapshot, bad, epoch=epoch, steps=len(train_batches))
+            if watch is not None:
+                watch.reset()
             continue
-        logs.update(evaluate(state.model, val_batches, tasks=state.tasks, runtime=state.runtime))
-        if state.parallel is not None:  # every process acts on the same train sums and rank 0's validation
-            logs = state.parallel.agree(state, logs)
         _end_epoch(state, epoch, logs, seconds=time.perf_counter() - start)
     for cb in state.callbacks:
         cb.on_train_end(state)
     return state
 
 
-def _train_epoch(state: Fit, batches: Any, epoch: int, desc: str, progress: bool) -> dict[str, float]:
+def _runaway_watch(state: Fit, epoch_steps: int) -> RunawayWatch | None:
+    """The watch for a finite loss that runs away, or None with ``train.diverge_factor=0``."""
+    opts = state.options
+    if not opts.diverge_factor:
+        return None
+    return RunawayWatch(state.tasks, factor=opts.diverge_factor, steps=opts.diverge_steps, epoch_steps=epoch_steps,
+                        device=state.runtime.device)
+
+
+def _train_epoch(state: Fit, batches: Any, epoch: int, desc: str, progress: bool,
+                 watch: RunawayWatch | None = None) -> dict[str, float]:
     """Train epoch ``epoch`` from ``state.step`` on: the same order as ever, minus the batches already done."""
     batches.set_epoch(epoch)
     remaining = itertools.islice(batches, state.step, None) if state.step else batches
@@ -171,7 +193,8 @@ def _train_epoch(state: Fit, batches: Any, epoch: int, desc: str, progress: bool
     return train_one_epoch(model, remaining, state.optimizer, tasks=state.tasks, runtime=state.runtime,
                            scheduler=state.scheduler, progress=progress, desc=desc,
                            loss_weights=state.options.loss_weights, augment=augment, meter=state.meter,
-                           start=state.step, on_step=after_step, label_smoothing=state.options.label_smoothing)
+                           start=state.step, on_step=after_step, label_smoothing=state.options.label_smoothing,
+                           watch=watch)
 
 
 def _epoch_augment(state: Fit, epoch: int) -> Callable[[torch.Tensor], torch.Tensor] | None:
@@ -184,9 +207,9 @@ def _epoch_augment(state: Fit, epoch: int) -> Callable[[torch.Tensor], torch.Ten
     return lambda x: augment(x, state.augment_rng)
 
 
-def _roll_back(state: Fit, snapshot: Snapshot, bad: NonFiniteError, *, epoch: int, steps: int) -> None:
+def _roll_back(state: Fit, snapshot: Snapshot, bad: StepDiverged, *, epoch: int, steps: int) -> None:
     """Restore ``snapshot`` with a lower learning rate, or give up with a clear error."""
-    failed_step, opts = state.step + 1, state.options
+    failed_step, opts = min(state.step + 1, steps), state.options  # an epoch-end verdict: its last step
     if state.rollbacks >= opts.max_rollbacks:
         lr = state.optimizer.param_groups[0]["lr"]
         raise DivergenceError(divergence_message(bad, epoch=epoch, step=failed_step, steps=steps,
@@ -194,10 +217,9 @@ def _roll_back(state: Fit, snapshot: Snapshot, bad: NonFiniteError, *, epoch: in
     state.load_training_state(snapshot.state())
     old, new = lower_lr(state.optimizer, state.scheduler, opts.rollback_lr_factor)
     state.rollbacks += 1
-    log.warning("Non-finite %s in %s at epoch %d, step %d of %d: rolled back to step %d of the epoch "
-                "(0 = its start) and lowered the learning rate %g -> %g (rollback %d of at most %d).", bad.what,
-                describe_heads(bad.heads), epoch, failed_step, steps, state.step, old, new, state.rollbacks,
-                opts.max_rollbacks)
+    log.warning("%s at epoch %d, step %d of %d: rolled back to step %d of the epoch "
+                "(0 = its start) and lowered the learning rate %g -> %g (rollback %d of at most %d).",
+                bad.summary(), epoch, failed_step, steps, state.step, old, new, state.rollbacks, opts.max_rollbacks)
     if opts.checkpoint_every and opts.last_path:  # a mid-epoch last.pt may hold the diverging weights
         save_checkpoint(opts.last_path, state.checkpoint_payload())
 

@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from toonlab import __version__
+from toonlab import __version__, provenance
 from toonlab.budget import parse_duration
 from toonlab.config import ExperimentConfig, TrainConfig, save_config, to_dict
 from toonlab.data.batches import MEAN, STD, Batches
 from toonlab.data.conflicts import DROPPED, outcome, summary, write_conflicts
 from toonlab.data.augment import augment_generator
+from toonlab.data.fingerprint import data_fingerprint
 from toonlab.data.dataset import (
     PreparedData,
     duplicate_report,
@@ -143,7 +144,8 @@ def train_network(
     optimizer = build_optimizer(_groups(cfg, model), cfg.train)
     scheduler = build_scheduler(optimizer, cfg.train, steps_per_epoch=len(train_b))
     train_labels = labels[data.splits["train"]]
-    meta = {**_meta(cfg, tasks, train_labels), "epoch_plan": plan.as_dict()}
+    meta = {**_meta(cfg, tasks, train_labels), "epoch_plan": plan.as_dict(),
+            "provenance": provenance.current(data_fingerprint(data))}
     extra = [*_transfer_callbacks(cfg, model), *(callbacks or [])]
     balance = _balance_callbacks(cfg, tasks, fit_labels[data.splits["train"]])  # what the training loss sees
     cbs = distributed.rank_callbacks(balance + _callbacks(cfg, folder, tasks, extra))

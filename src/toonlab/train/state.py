@@ -105,6 +105,8 @@ class FitOptions:
 
     max_rollbacks: int = 3
     rollback_lr_factor: float = 0.5
+    diverge_factor: float = 10.0  # a head's loss above this many times its reference counts as far off; 0 = off
+    diverge_steps: int = 20  # far-off steps in a row that count as divergence (see toonlab.train.runaway)
     checkpoint_every: int = 0  # steps between mid-epoch last.pt writes; 0 = only the epoch-end ones
     last_path: Path | None = None  # where those writes go (usually RUN/checkpoints/last.pt)
     loss_weights: dict[str, float] = field(default_factory=dict)
@@ -119,6 +121,8 @@ class FitOptions:
         train, defaults = cfg.get("train", {}), cls()
         return cls(max_rollbacks=int(train.get("max_rollbacks", defaults.max_rollbacks)),
                    rollback_lr_factor=float(train.get("rollback_lr_factor", defaults.rollback_lr_factor)),
+                   diverge_factor=float(train.get("diverge_factor", defaults.diverge_factor)),
+                   diverge_steps=int(train.get("diverge_steps", defaults.diverge_steps)),
                    checkpoint_every=int(train.get("checkpoint_every", 0)),
                    last_path=Path(last_path) if last_path else None,
                    loss_weights=dict(train.get("loss_weights") or {}),
@@ -129,7 +133,10 @@ class FitOptions:
         checks = [("max_rollbacks", self.max_rollbacks >= 0, "an integer >= 0"),
                   ("rollback_lr_factor", 0 < self.rollback_lr_factor < 1, "a number between 0 and 1 (exclusive)"),
                   ("checkpoint_every", self.checkpoint_every >= 0, "a number of steps >= 0 (0 = once per epoch)"),
-                  ("label_smoothing", 0 <= self.label_smoothing < 1, "a number from 0 (off) up to 1, e.g. 0.1")]
+                  ("label_smoothing", 0 <= self.label_smoothing < 1, "a number from 0 (off) up to 1, e.g. 0.1"),
+                  ("diverge_factor", self.diverge_factor == 0 or self.diverge_factor > 1,
+                   "a number > 1 (how many times its reference loss a head's loss may reach), e.g. 10, or 0 (off)"),
+                  ("diverge_steps", self.diverge_steps >= 1, "a whole number of steps >= 1, e.g. 20")]
         for name, ok, expected in checks:
             if not ok:
                 raise ToonlabError(f"train.{name} must be {expected}. Received: {name}={getattr(self, name)!r}")
