@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import csv
 import difflib
-import os
 from pathlib import Path
 
 import numpy as np
 
+from toonlab.atomic import replacing
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import DataError
 
@@ -202,13 +202,10 @@ def save_splits(path: Path, rel_paths: list[str], splits: dict[str, np.ndarray])
     names = np.full(len(rel_paths), "", dtype=object)
     for split, idx in splits.items():
         names[idx] = split
-    path = Path(path)
-    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-    with tmp.open("w", newline="", encoding="utf-8") as f:
+    with replacing(path, newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["file", "split"])
         writer.writerows(zip(rel_paths, names))
-    os.replace(tmp, path)
 
 
 class SplitMismatch(DataError):

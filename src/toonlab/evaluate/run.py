@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from toonlab import __version__, provenance
+from toonlab.atomic import replacing, write_text_atomic
 from toonlab.config import EvalConfig, set_option
 from toonlab.console import ensure_console
 from toonlab.data.batches import Batches
@@ -106,7 +107,7 @@ def _evaluate_members(run: Path, data, *, split: str, data_options, progress: bo
     kind = "folds" if next(iter(members)).startswith("fold-") else "repeats"
     old = _previous_extra(run)
     summary = aggregate(members, kind=kind, extra={k: old[k] for k in ("command", "seed") if k in old})
-    (run / METRICS_FILE).write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    write_text_atomic(run / METRICS_FILE, json.dumps(summary, indent=2))
     return summary
 
 
@@ -149,7 +150,7 @@ def evaluate_prepared(
         log.warning("Since %s was trained: %s. Its metrics may differ from the ones training reported.",
                     run, "; ".join(changed))
     metrics["advice"] = [a.as_dict() for a in advise_run(run, metrics["tasks"])]
-    (run / METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+    write_text_atomic(run / METRICS_FILE, json.dumps(metrics, indent=2))
     _write_predictions(run / PREDICTIONS_FILE, files, columns)
     return metrics
 
@@ -218,7 +219,7 @@ def _previous_extra(run: Path) -> dict[str, Any]:
 def _write_predictions(path: Path, files: list[str], columns: dict[str, tuple[Any, np.ndarray, np.ndarray]]) -> None:
     """One row per image: per task the true and predicted class and its probability (classification)
     or the true and predicted value (regression, probability column empty)."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
+    with replacing(path, newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["file"] + [f"{t}_{c}" for t in columns for c in ("true", "pred", "prob")])
         for i, file in enumerate(files):

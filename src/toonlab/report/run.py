@@ -23,12 +23,12 @@ Example:
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from toonlab import __version__
+from toonlab.atomic import write_text_atomic
 from toonlab.report.curves import curves_section
 from toonlab.report.evaluation import confusion_section, mistakes_section, robustness_section
 from toonlab.report.explanations import explain_section
@@ -89,7 +89,7 @@ def write_report(run: str | Path) -> Path:
     sections = [(sid, title, markup) for sid, title, build in PLANS[folder.kind] if (markup := build(folder))]
     stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime())
     subtitle = f"{KIND_NAMES[folder.kind]} folder {folder.path.resolve()} · written {stamp} by toonlab {__version__}"
-    return _write_atomic(folder.path / REPORT_FILE, page(f"toonlab report: {folder.path.resolve().name}",
+    return write_text_atomic(folder.path / REPORT_FILE, page(f"toonlab report: {folder.path.resolve().name}",
                                                          subtitle, sections))
 
 
@@ -117,10 +117,3 @@ def _enabled(run: Path) -> bool:
     """False only when RUN/config.yaml says ``eval: {report: false}``."""
     section = read_yaml(read_text(run / "config.yaml")).get("eval")
     return not (isinstance(section, dict) and section.get("report") is False)
-
-
-def _write_atomic(path: Path, text: str) -> Path:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
