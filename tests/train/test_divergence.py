@@ -10,7 +10,7 @@ from torch import nn
 from toonlab.config import resolve_config
 from toonlab.errors import ToonlabError
 from toonlab.train import loop
-from toonlab.train.checkpoint import load_checkpoint
+from toonlab.inference.checkpoint import load_checkpoint
 from toonlab.train.divergence import DivergenceError, NonFiniteError, check_gradients, lower_lr
 from toonlab.train.run import train
 

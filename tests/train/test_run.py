@@ -7,7 +7,7 @@ import torch
 from toonlab.config import resolve_config
 from toonlab.errors import DataError, ToonlabError
 from toonlab.testing import set_label
-from toonlab.train.checkpoint import load_checkpoint
+from toonlab.inference.checkpoint import load_checkpoint
 from toonlab.train.run import train
 
 SMALL = ["data.image_size=24", "model.widths=[8,16]", "model.head_width=32", "train.batch_size=16",

@@ -12,7 +12,7 @@ from toonlab.config import resolve_config
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.train.callbacks.task_balance import MIN_REFERENCE, TaskBalance, reference_losses
-from toonlab.train.checkpoint import load_checkpoint
+from toonlab.inference.checkpoint import load_checkpoint
 from toonlab.train.run import train
 
 TASKS = {

@@ -1,8 +1,7 @@
 """``Run``: one trained run folder as a Python object, what :func:`toonlab.train` and :func:`toonlab.load` return.
 
 It reads what the folder holds (config.yaml, metrics.json, history.csv) and reuses the library's own
-functions for the rest: the networks and their preprocessing (:mod:`toonlab.ship.networks`), predictions
-(:mod:`toonlab.ship.predict`), evaluation, explanations and the report. Nothing heavy happens until asked.
+functions for the rest: the networks, their preprocessing and predictions (:mod:`toonlab.inference`), evaluation, explanations and the report. Nothing heavy happens until asked.
 
 Example:
     >>> run = toonlab.load("runs/toons-20261203-093000")  # doctest: +SKIP
@@ -102,7 +101,7 @@ class Run:
     @speaks_python
     def model(self, task: str | None = None, *, device: str = "auto"):
         """The trained network in eval mode with its preprocessing, as a
-        :class:`~toonlab.ship.networks.RunNetwork` (``.model``, ``.prep``, ``.tasks``, ``.runtime``).
+        :class:`~toonlab.inference.networks.RunNetwork` (``.model``, ``.prep``, ``.tasks``, ``.runtime``).
 
         Args:
             task: separate mode (one network per task): the task whose network to return.
@@ -117,7 +116,7 @@ class Run:
             >>> x = net.prep.to_tensor(net.prep.decode("face.png")[None], net.runtime)  # doctest: +SKIP
             >>> net.model(x)["hair"].softmax(1)  # doctest: +SKIP
         """
-        from toonlab.ship.networks import load_networks
+        from toonlab.inference.networks import load_networks
 
         if self.members:
             raise ToonlabError(f"{str(self.dir)!r} is a k-fold/repeats folder of {len(self.members)} runs, not one "
@@ -153,9 +152,10 @@ class Run:
             >>> preds[0]["hair"]["label"], preds[0]["hair"]["probability"]  # doctest: +SKIP
             ('blond', 0.93)
         """
-        from toonlab.ship.images import decode_images
-        from toonlab.ship.networks import shared_preprocessing
-        from toonlab.ship.predict import Predictions, common_tasks, load_member_networks, predict_pixels
+        from toonlab.inference.images import decode_images
+        from toonlab.inference.networks import shared_preprocessing
+        from toonlab.inference.predict import common_tasks, load_member_networks, predict_pixels
+        from toonlab.ship.predict import Predictions
 
         if self._networks is None or self._networks[0] != device:
             self._networks = (device, load_member_networks(self.dir, device=device))

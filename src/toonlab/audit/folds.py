@@ -27,7 +27,7 @@ from toonlab.data.dataset import PreparedData, stratify_column
 from toonlab.data.samples import TaskSpec
 from toonlab.data.splits import make_folds
 from toonlab.runtime import Runtime
-from toonlab.train.loop import predict
+from toonlab.inference.predict import predict
 from toonlab.train.pipeline import budget_deadline, train_network
 
 log = logging.getLogger(__name__)

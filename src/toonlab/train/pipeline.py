@@ -45,7 +45,7 @@ from toonlab.train.callbacks import (
 from toonlab.train.callbacks.epoch_line import EpochLine
 from toonlab.train.callbacks.task_balance import TaskBalance, reference_losses
 from toonlab.train.callbacks.unfreeze import UnfreezeBackbone
-from toonlab.train.checkpoint import load_checkpoint, tasks_to_dict
+from toonlab.inference.checkpoint import load_checkpoint, tasks_to_dict
 from toonlab.train.feature_cache import can_cache, feature_batches
 from toonlab.train.folder import check_out
 from toonlab.train.epochs import EpochPlan, measure_epoch, plan_epochs

@@ -2,7 +2,7 @@
 
 ``Fit.training_state`` is the part a divergence rollback restores (weights, optimizer, scheduler,
 RNGs, position in the epoch); ``Fit.checkpoint_payload`` adds the epoch, callbacks, rollback count
-and ``meta`` for ``last.pt`` / ``best.pt`` (keys documented in :mod:`toonlab.train.checkpoint`).
+and ``meta`` for ``last.pt`` / ``best.pt`` (keys documented in :mod:`toonlab.inference.checkpoint`).
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ class Fit:
         self.meter = Meter.from_state(state["meter"]) if self.step and state.get("meter") else None
 
     def checkpoint_payload(self) -> dict[str, Any]:
-        """Everything needed to resume or to use the model (see toonlab.train.checkpoint)."""
+        """Everything needed to resume or to use the model (see toonlab.inference.checkpoint)."""
         return {
             **self.training_state(),
             "epoch": self.epoch,
