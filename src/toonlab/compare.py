@@ -66,7 +66,7 @@ def compare(cfg: ExperimentConfig, approaches: list[str], out: str | Path | None
     ``out`` defaults to ``runs/compare-<data folder name>-<YYYYmmdd-HHMMSS>``; ``overwrite`` replaces the
     runs of these approaches already there (``resume`` skips the finished ones and continues the rest).
     """
-    from toonlab.train.run import train
+    from toonlab.workflows.train import train
 
     configs = [(a, approach_config(cfg, a, backbone)) for a in approaches]  # all checked before any trains
     if resume and overwrite:

@@ -48,7 +48,7 @@ def demo(
 ) -> DemoResult:
     """Synthesize ``n`` faces into ``folder/cartoonset-<n>`` (reused when present) and train a fresh run."""
     from toonlab.data.synth import synthesize
-    from toonlab.train.run import train
+    from toonlab.workflows.train import train
 
     start = time.perf_counter()
     cfg = cfg or demo_config()

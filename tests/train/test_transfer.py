@@ -49,7 +49,7 @@ def _initial_backbone(run) -> dict:
     """The backbone weights the run started from (same seed, same config)."""
     from toonlab.models import create_model
     from toonlab.inference.checkpoint import tasks_from_dict
-    from toonlab.train.pipeline import _seed_everything
+    from toonlab.workflows.pipeline import _seed_everything
 
     ckpt = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
     _seed_everything(0)

@@ -111,7 +111,7 @@ def train(data: str | Path | None = None, /, out: str | Path | None = None, *,
         0.87
     """
     from toonlab.report import refresh_report
-    from toonlab.train.run import train as train_run
+    from toonlab.workflows.train import train as train_run
 
     cfg = _need_data(build_config(data, config=config, **overrides), "train")
     folder = _run_folder(out, cfg.data.path, resume, overwrite)

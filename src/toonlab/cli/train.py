@@ -36,7 +36,7 @@ def train_verb(args: argparse.Namespace) -> int:
         launch.check_parallel(cfg, args.nproc)
         return launch.launch(args.argv, args.nproc)
     from toonlab.evaluate.table import format_table
-    from toonlab.train.run import train
+    from toonlab.workflows.train import train
 
     metrics = train(cfg, args.out, resume=args.resume, overwrite=args.overwrite,
                     command=output.command_line(args.argv))
@@ -86,7 +86,7 @@ def _eval_repeats(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from toonlab.runs import load_run_config
-    from toonlab.train.run import train
+    from toonlab.workflows.train import train
 
     cfg = load_run_config(args.run)
     cfg.data.folds, cfg.train.repeats, cfg.train.progress = 0, args.repeats, options.show_progress(args)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from toonlab import __version__
+from toonlab.version import __version__
 from toonlab.config import EvalConfig
 from toonlab.console import ensure_console
 from toonlab.data.batches import Batches

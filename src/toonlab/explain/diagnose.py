@@ -38,7 +38,7 @@ from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.explain.probe import Probe, build_model, load_experiment, make_probe  # noqa: F401
 from toonlab.explain.receptive import receptive_fields
-from toonlab.train.losses import multitask_loss
+from toonlab.models.losses import multitask_loss
 
 BAND = (1e-2, 1e-1)
 MEASURES = ("grad", "ratio")

@@ -62,7 +62,7 @@ def run_trial(cfg: ExperimentConfig, folder: Path, metric: str, direction: str, 
     With ``prune``, every epoch's ``metric`` is reported to ``trial``; ``optuna.TrialPruned`` ends it early.
     With a ``deadline`` (a ``time.monotonic()`` value), an epoch that ends after it ends the trial the same way.
     """
-    from toonlab.train.run import train
+    from toonlab.workflows.train import train
 
     if not (folder / METRICS_FILE).exists():
         callbacks = []

@@ -177,7 +177,7 @@ def _train_final(cfg: ExperimentConfig, run: Path, left_s: float, study, say) ->
         say(f"The final run {run} finished earlier; not trained again.")
         return run, json.loads((run / METRICS_FILE).read_text(encoding="utf-8")), True
     from toonlab.report import refresh_report
-    from toonlab.train.run import train
+    from toonlab.workflows.train import train
 
     cfg.train.budget = f"{round(left_s)}s"
     resume = (run / CONFIG_FILE).exists()

@@ -24,7 +24,7 @@ from toonlab.runtime import Runtime
 from toonlab.inference.checkpoint import save_checkpoint
 from toonlab.train.divergence import (DivergenceError, NonFiniteError, Snapshot, check_gradients, check_loss,
                                       describe_heads, divergence_message, lower_lr)
-from toonlab.train.losses import multitask_loss
+from toonlab.models.losses import multitask_loss
 from toonlab.train.state import Fit, FitOptions, Meter
 
 __all__ = ["Fit", "FitOptions", "evaluate", "fit", "train_one_epoch", "train_step"]

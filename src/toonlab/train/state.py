@@ -22,7 +22,7 @@ from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.runtime import Runtime
 from toonlab.train.callbacks.base import Callback
-from toonlab.train.losses import fully_labelled, labelled
+from toonlab.models.losses import fully_labelled, labelled
 
 
 class Meter:

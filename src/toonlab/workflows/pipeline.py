@@ -1,6 +1,6 @@
-"""One run's pipeline below :func:`toonlab.train.run.train`: check the config and folder, train each network
-(one shared or one per task), evaluate on the test split. :mod:`toonlab.train.many` (folds, repeats) and
-:mod:`toonlab.train.parallel` (several processes) build on it; it imports neither, nor the entry point.
+"""One run's pipeline below :func:`toonlab.workflows.train.train`: check the config and folder, train each network
+(one shared or one per task), evaluate on the test split. :mod:`toonlab.workflows.many` (folds, repeats) and
+:mod:`toonlab.workflows.parallel` (several processes) build on it; it imports neither, nor the entry point.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from toonlab import __version__
+from toonlab.version import __version__
 from toonlab.budget import parse_duration
 from toonlab.config import ExperimentConfig, TrainConfig, save_config, to_dict
 from toonlab.data.batches import MEAN, STD, Batches
@@ -24,6 +24,7 @@ from toonlab.data.augment import augment_generator
 from toonlab.data.dataset import (
     PreparedData,
     duplicate_report,
+    regression_scales,
     write_skipped,
 )
 from toonlab.data.samples import TaskSpec
@@ -50,7 +51,7 @@ from toonlab.train.feature_cache import can_cache, feature_batches
 from toonlab.train.folder import check_out
 from toonlab.train.epochs import EpochPlan, measure_epoch, plan_epochs
 from toonlab.train.loop import Fit, FitOptions, fit, train_step
-from toonlab.train.losses import check_undrawn, training_labels
+from toonlab.models.losses import check_undrawn, training_labels
 from toonlab.train.optim import build_optimizer, build_scheduler, check_resumed_schedule
 
 log = logging.getLogger(__name__)
@@ -210,18 +211,6 @@ def _balance_callbacks(cfg: ExperimentConfig, tasks: dict[str, TaskSpec], train_
         return []
     return [TaskBalance(reference_losses(tasks, train_labels), power=cfg.train.balance_power,
                         base=cfg.train.loss_weights)]
-
-
-def regression_scales(tasks: dict[str, TaskSpec], train_labels: np.ndarray) -> dict[str, TaskSpec]:
-    """Regression specs with ``center``/``scale`` set to the training split's mean and standard deviation."""
-    out = dict(tasks)
-    for j, (name, spec) in enumerate(tasks.items()):
-        if spec.is_regression:
-            y = train_labels[:, j][~np.isnan(train_labels[:, j])].astype(np.float64)
-            if len(y) == 0:
-                raise ToonlabError(f"Regression task {name!r} has no labelled image in the training split.")
-            out[name] = replace(spec, center=float(y.mean()), scale=float(y.std()) or 1.0)
-    return out
 
 
 def check_config(cfg: ExperimentConfig) -> None:

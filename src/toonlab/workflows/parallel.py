@@ -15,12 +15,12 @@ from toonlab.runtime import Runtime
 from toonlab.train.callbacks import Callback
 from toonlab.train.distributed import backend_for, is_main, main_first, own_device, session
 from toonlab.train.launch import check_parallel
-from toonlab.train.pipeline import check_config, check_run_folder, train_prepared
+from toonlab.workflows.pipeline import check_config, check_run_folder, train_prepared
 
 
 def train_parallel(cfg: Any, out: str | Path, *, resume: bool = False, overwrite: bool = False, command: str = "",
                    callbacks: list[Callback] | None = None) -> dict[str, Any]:
-    """:func:`toonlab.train.run.train` on every process of a launch; every rank returns the test metrics."""
+    """:func:`toonlab.workflows.train.train` on every process of a launch; every rank returns the test metrics."""
     start, out = time.perf_counter(), Path(out)
     with session(backend_for(cfg.train.device), threads=cfg.train.threads):
         if not is_main():
