@@ -29,7 +29,7 @@ __all__ = [*_VERBS, "Run", "__version__"]
 
 def __getattr__(name: str):
     if name in __all__:
-        from toonlab.api.exports import attribute
+        from toonlab.api.exports import attribute  # on first use, so `import toonlab` stays fast
 
         return attribute(_sys.modules[__name__], name)
     raise AttributeError(f"module 'toonlab' has no attribute {name!r}")
@@ -45,7 +45,7 @@ class _Package(_types.ModuleType):
 
     def __setattr__(self, name, value):
         if name in _VERBS and isinstance(value, _types.ModuleType):
-            from toonlab.api.exports import callable_module
+            from toonlab.api.exports import callable_module  # on first use, so `import toonlab` stays fast
 
             value = callable_module(value)
         super().__setattr__(name, value)

@@ -29,6 +29,7 @@ from toonlab.evaluate.corruptions import (DEFAULT_TRANSFORMS, TRANSFORMS, Transf
                                           list_transforms, plan_transforms)
 from toonlab.progress import Progress
 from toonlab.runtime import Runtime
+from toonlab.text_table import format_table
 
 
 @torch.no_grad()
@@ -193,8 +194,7 @@ def format_robustness(result: dict[str, Any]) -> str:
     rows = [_table_row("clean", "", result["clean"], "", shown)]
     for e in result["transforms"]:
         rows.append(_table_row(e["transform"], f"{e['severity']:g}", e, _signed(e["change_pp"]), shown))
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = [_fmt(header, widths), _fmt(tuple("-" * w for w in widths), widths), *(_fmt(r, widths) for r in rows)]
+    lines = [format_table(header, rows, right_from=1, rule=True)]
     if len(names) > len(shown):
         lines.append(f"({len(names) - len(shown)} more tasks in the JSON: {', '.join(names[len(shown):])})")
     return "\n".join(lines)
@@ -218,10 +218,6 @@ def _number(x: float | None) -> str:
 
 def _signed(x: float | None) -> str:
     return "n/a" if x is None else f"{x:+.2f}"
-
-
-def _fmt(cells: tuple[str, ...], widths: list[int]) -> str:
-    return "  ".join([cells[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(cells[1:], widths[1:]))]).rstrip()
 
 
 def write_robustness(path: str | Path, result: dict[str, Any]) -> Path:

@@ -2,7 +2,7 @@
 
 Example:
     >>> metrics = evaluate_run("runs/first")  # doctest: +SKIP
-    >>> print(format_table(metrics))  # doctest: +SKIP
+    >>> print(format_metrics(metrics))  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from toonlab.console import ensure_console
+from toonlab.data.masks import mask_names, read_mask, resize_mask
 from toonlab.data.samples import TaskSpec
 from toonlab.data.sources.base import find_images
 from toonlab.errors import ToonlabError
@@ -276,17 +277,11 @@ def _unique_stems(paths: Sequence[Path]) -> list[str]:
 
 
 def _mask_names(root: Path) -> list[str]:
-    try:
-        from toonlab.data.masks import mask_names
-    except ImportError:
-        raise ToonlabError("This toonlab cannot read region masks (no toonlab.data.masks).") from None
     return list(mask_names(root))  # DataError saying how to draw a set with masks when there are none
 
 
 def _masks(path: Path, names: list[str], tasks: list[str], size: int) -> dict[str, np.ndarray]:
     """The regions of ``tasks`` in one image, resized to the network's input size (``names``: every bit's
     attribute, as read_mask needs them all). Raises DataError when the mask file is missing."""
-    from toonlab.data.masks import read_mask, resize_mask
-
     found = read_mask(path, names)
     return {t: np.asarray(resize_mask(found[t], size), dtype=bool) for t in tasks}

@@ -11,7 +11,9 @@ from typing import Any
 
 import torch.distributed as dist
 
-from toonlab.runtime import Runtime
+from toonlab.data.dataset import prepare_data
+from toonlab.progress import Progress
+from toonlab.runtime import Runtime, resolve_runtime
 from toonlab.train.callbacks import Callback
 from toonlab.train.distributed import backend_for, is_main, main_first, own_device, session
 from toonlab.train.launch import check_parallel
@@ -32,10 +34,6 @@ def train_parallel(cfg: Any, out: str | Path, *, resume: bool = False, overwrite
 
 def _prepare(cfg: Any, out: Path, resume: bool, overwrite: bool) -> tuple[Any, Runtime]:
     """Rank 0 checks everything, caches the images and writes splits.csv; the others then reuse both."""
-    from toonlab.data.dataset import prepare_data
-    from toonlab.progress import Progress
-    from toonlab.runtime import resolve_runtime
-
     main = is_main()
     if main:
         check_config(cfg)
