@@ -1,7 +1,8 @@
 """``Run``: one trained run folder as a Python object, what :func:`toonlab.train` and :func:`toonlab.load` return.
 
 It reads what the folder holds (config.yaml, metrics.json, history.csv) and reuses the library's own
-functions for the rest: the networks, their preprocessing and predictions (:mod:`toonlab.inference`), evaluation, explanations and the report. Nothing heavy happens until asked.
+functions for the rest: the networks, their preprocessing and predictions (:mod:`toonlab.inference`),
+evaluation, explanations and the report. Nothing heavy happens until asked.
 
 Example:
     >>> run = toonlab.load("runs/toons-20261203-093000")  # doctest: +SKIP

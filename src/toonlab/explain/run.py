@@ -178,7 +178,7 @@ def networks(run: Path, tasks: str | Sequence[str], device: str | torch.device, 
     in fp32 and channels-last (gradients are taken in full precision)."""
     nets = load_networks(run, device=str(device))
     wanted = _wanted_tasks(nets, tasks)
-    runtime = Runtime(torch.device(device), "fp32", channels_last=True)
+    runtime = Runtime(nets[0].runtime.device, "fp32", channels_last=True)  # the device load_networks resolved
     kept = []
     for net in nets:
         keep = {t: s for t, s in net.tasks.items() if wanted is None or t in wanted}
