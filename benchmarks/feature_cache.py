@@ -20,7 +20,7 @@ from pathlib import Path
 from toonlab.config import resolve_config
 from toonlab.data.dataset import load_and_cache
 from toonlab.data.synth import synthesize
-from toonlab.train.run import train
+from toonlab.workflows.train import train
 
 
 def main() -> None:

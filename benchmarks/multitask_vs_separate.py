@@ -36,7 +36,7 @@ from pathlib import Path
 from toonlab.config import ExperimentConfig, apply_override, set_option
 from toonlab.data.synth import synthesize
 from toonlab.demo import demo_config
-from toonlab.train.run import train
+from toonlab.workflows.train import train
 
 
 def main() -> None:

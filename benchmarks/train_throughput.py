@@ -35,7 +35,7 @@ from toonlab.data.sources import load_labels
 from toonlab.data.synth import synthesize
 from toonlab.models import create_model
 from toonlab.runtime import resolve_runtime
-from toonlab.train.losses import multitask_loss
+from toonlab.models.losses import multitask_loss
 
 
 def main() -> None:

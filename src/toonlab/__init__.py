@@ -21,7 +21,7 @@ Example:
 import sys as _sys
 import types as _types
 
-__version__ = "0.1.0"
+from toonlab.version import __version__
 
 _VERBS = ("synth", "check", "train", "load", "sweep", "tune", "compare", "demo", "audit")
 __all__ = [*_VERBS, "Run", "__version__"]
@@ -29,7 +29,7 @@ __all__ = [*_VERBS, "Run", "__version__"]
 
 def __getattr__(name: str):
     if name in __all__:
-        from toonlab.api.exports import attribute
+        from toonlab.api.exports import attribute  # on first use, so `import toonlab` stays fast
 
         return attribute(_sys.modules[__name__], name)
     raise AttributeError(f"module 'toonlab' has no attribute {name!r}")
@@ -41,11 +41,11 @@ def __dir__() -> list[str]:
 
 class _Package(_types.ModuleType):
     """The toonlab package: a submodule named like a verb (``toonlab.train``) is made callable as that verb
-    when Python binds it here, so ``toonlab.train(...)`` works before and after ``toonlab.train.run`` loads."""
+    when Python binds it here, so ``toonlab.train(...)`` works before and after ``toonlab.train.loop`` loads."""
 
     def __setattr__(self, name, value):
         if name in _VERBS and isinstance(value, _types.ModuleType):
-            from toonlab.api.exports import callable_module
+            from toonlab.api.exports import callable_module  # on first use, so `import toonlab` stays fast
 
             value = callable_module(value)
         super().__setattr__(name, value)

@@ -28,6 +28,8 @@ from toonlab.config import ExperimentConfig
 from toonlab.errors import ToonlabError
 from toonlab.models.transfer import TRANSFER_MODES
 from toonlab.runs import default_run_dir, history_files, read_history
+from toonlab.text_table import format_table
+from toonlab.workflows.train import train
 
 log = logging.getLogger(__name__)
 OWN = ("mlp", "cnn")
@@ -66,8 +68,6 @@ def compare(cfg: ExperimentConfig, approaches: list[str], out: str | Path | None
     ``out`` defaults to ``runs/compare-<data folder name>-<YYYYmmdd-HHMMSS>``; ``overwrite`` replaces the
     runs of these approaches already there (``resume`` skips the finished ones and continues the rest).
     """
-    from toonlab.train.run import train
-
     configs = [(a, approach_config(cfg, a, backbone)) for a in approaches]  # all checked before any trains
     if resume and overwrite:
         raise ToonlabError("--resume continues the approaches in --out and --overwrite replaces them; give one of "
@@ -103,13 +103,11 @@ def write_csv(rows: list[Approach], path: Path) -> None:
         w.writerows([r.name, r.model, r.train_acc, r.val_acc, r.test_acc, r.epochs, r.wall_time_s] for r in rows)
 
 
-def format_table(rows: list[Approach]) -> str:
+def format_comparison(rows: list[Approach]) -> str:
     """The comparison as an aligned text table (accuracies in %)."""
     head = ["approach", "model", "train acc", "val acc", "test acc", "epochs", "wall s"]
-    lines = [head] + [[r.name, r.model, _pct(r.train_acc), _pct(r.val_acc), _pct(r.test_acc), str(r.epochs),
-                       f"{r.wall_time_s:.0f}"] for r in rows]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines)
+    return format_table(head, [[r.name, r.model, _pct(r.train_acc), _pct(r.val_acc), _pct(r.test_acc), str(r.epochs),
+                                f"{r.wall_time_s:.0f}"] for r in rows])
 
 
 def _pct(value: float) -> str:

@@ -2,7 +2,7 @@
 
 The library only logs (through the ``toonlab`` logger); the command line sets up logging itself. From
 Python, Keras and fastai print their epoch lines by default; toonlab does the same: the public entry
-points (``toonlab.train.run.train``, ``evaluate_run``, ...) call :func:`ensure_console`, which attaches
+points (``toonlab.workflows.train.train``, ``evaluate_run``, ...) call :func:`ensure_console`, which attaches
 a stderr handler at INFO to the ``toonlab`` logger when neither it nor the root logger has a handler.
 A program that configures logging (``logging.basicConfig(...)``, a handler on ``toonlab``) decides
 instead, and the default handler steps aside. To silence the lines:

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from toonlab.config import ExperimentConfig, from_dict, load_yaml
+from toonlab.data.synth import synthesize
+from toonlab.workflows.train import train
 
 RECIPE = "demo.yaml"
 
@@ -47,9 +49,6 @@ def demo(
     command: str = "toonlab demo",
 ) -> DemoResult:
     """Synthesize ``n`` faces into ``folder/cartoonset-<n>`` (reused when present) and train a fresh run."""
-    from toonlab.data.synth import synthesize
-    from toonlab.train.run import train
-
     start = time.perf_counter()
     cfg = cfg or demo_config()
     folder = Path(folder)

@@ -16,7 +16,7 @@ import platform
 from importlib import metadata
 from typing import Any
 
-from toonlab import __version__
+from toonlab.version import __version__
 
 LIBRARIES = ("torch", "torchvision", "numpy", "pillow")  # distributions whose versions change results
 DATA_PARTS = {  # fingerprint key -> what changed, for the warning

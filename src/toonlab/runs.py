@@ -18,16 +18,11 @@ from __future__ import annotations
 import csv
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 
 from toonlab.config import SECTIONS, ExperimentConfig, from_dict, load_yaml
-from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
-
-if TYPE_CHECKING:  # torch only where a checkpoint is read, so the command line can name a run folder quickly
-    import torch
 
 CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.json"
@@ -145,16 +140,3 @@ def load_run_config(run: str | Path) -> ExperimentConfig:
         raise ToonlabError(f"{str(run)!r} is not a toonlab run (no {CONFIG_FILE}). "
                            "Pass a folder written by `toonlab train DATA --out RUN`.")
     return from_dict(load_yaml(path), where=str(path))
-
-
-def model_from_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> tuple[torch.nn.Module, dict[str, TaskSpec], dict]:
-    """Rebuild the network saved in a checkpoint; returns (model in eval mode, tasks, checkpoint dict)."""
-    from toonlab.models import create_model
-    from toonlab.train.checkpoint import load_checkpoint, tasks_from_dict
-
-    ckpt = load_checkpoint(path)
-    cfg = from_dict(ckpt["config"], where=str(path))
-    tasks = tasks_from_dict(ckpt["tasks"])
-    model = create_model(cfg.model, tasks, image_size=int(ckpt["preprocessing"]["image_size"]))
-    model.load_state_dict(ckpt["model"])
-    return model.to(device).eval(), tasks, ckpt

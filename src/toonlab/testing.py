@@ -95,7 +95,7 @@ def tiny_train_without(*flags: str) -> list[str]:
 
 def train_cli(capsys, data: str | Path, run: str | Path, *options: str) -> dict:
     """``toonlab train DATA -o RUN [options] TINY_TRAIN`` through the CLI; asserts exit 0, returns RUN/metrics.json."""
-    from toonlab.cli import main
+    from toonlab.cli import main  # only where a test trains through the CLI: the data makers stay light
 
     code = main(["train", str(data), "-o", str(run), *options, *TINY_TRAIN])
     captured = capsys.readouterr()

@@ -2,7 +2,7 @@ import numpy as np
 
 from toonlab.data.samples import TaskSpec
 from toonlab.evaluate.metrics import macro_f1, majority_classes, mean_accuracy, regression_metrics, task_metrics
-from toonlab.evaluate.table import format_table
+from toonlab.evaluate.table import format_metrics
 
 SPEC = TaskSpec("glasses_color", classes=("a", "b", "c"))
 
@@ -48,7 +48,7 @@ def test_majority_classes_and_mean():
 
 def test_table_lists_every_task_and_a_mean():
     m = {"tasks": {t: {"num_classes": 3, "accuracy": 0.5, "baseline_accuracy": 0.3, "n_test": 9} for t in "ab"}}
-    lines = format_table(m).splitlines()
+    lines = format_metrics(m).splitlines()
     assert lines[0].split()[:2] == ["task", "classes"]
     assert [line.split()[0] for line in lines[2:]] == ["a", "b", "mean"]
     assert "50.00%" in lines[2]
@@ -56,10 +56,10 @@ def test_table_lists_every_task_and_a_mean():
 
 def test_where_drawn_columns_only_when_some_task_has_labels_not_drawn():
     m = {"tasks": {t: {"num_classes": 3, "accuracy": 0.5, "baseline_accuracy": 0.3, "n_test": 9} for t in "ab"}}
-    assert "drawn" not in format_table(m)
-    assert format_table(m).splitlines()[-1].split() == ["mean", "50.00%", "30.00%"]
+    assert "drawn" not in format_metrics(m)
+    assert format_metrics(m).splitlines()[-1].split() == ["mean", "50.00%", "30.00%"]
     m["tasks"]["a"].update(accuracy_visible=1.0, drawn_fraction=0.25)
-    lines = format_table(m).splitlines()
+    lines = format_metrics(m).splitlines()
     assert lines[0].split() == ["task", "classes", "test", "acc", "acc", "where", "drawn", "drawn", "macro-F1",
                                 "baseline", "n", "test"]
     assert lines[2].split() == ["a", "3", "50.00%", "100.00%", "25.0%", "n/a", "30.00%", "9"]
@@ -73,7 +73,7 @@ def test_regression_tasks_get_their_own_table_and_mistake_summaries_are_printed(
                            "mistakes": {"summary": "misclassified 1 of 10: 1 'f' as 'm'"}},
                    "age": {"kind": "regression", "mae": 3.5, "rmse": 4.25, "mape": 0.05, "baseline_mae": 9.0,
                            "n_test": 10}}}
-    text = format_table(m)
+    text = format_metrics(m)
     assert "regression task" in text and "3.5" in text and "5.00%" in text and "88.00%" in text
     assert text.endswith("sex: misclassified 1 of 10: 1 'f' as 'm'")
 
@@ -115,10 +115,10 @@ def test_the_table_marks_a_task_at_or_below_its_baseline_with_a_footnote():
                    "b": {"num_classes": 2, "accuracy": 0.6, "baseline_accuracy": 0.6, "n_test": 9},
                    "age": {"kind": "regression", "mae": 9.5, "rmse": 11.0, "mape": 0.2, "baseline_mae": 9.0,
                            "n_test": 9}}}
-    lines = format_table(m).splitlines()
+    lines = format_metrics(m).splitlines()
     assert lines[2].split()[0] == "a" and not lines[2].endswith("≤ baseline")
     assert lines[3].split()[0] == "b" and lines[3].endswith("≤ baseline")
     assert lines[4].split()[0] == "mean" and not lines[4].endswith("≤ baseline")
     assert lines[-3].startswith("age") and lines[-3].endswith("≤ baseline")
     assert lines[-1].startswith("≤ baseline: on the test split, b, age did no better than always predicting")
-    assert "≤ baseline" not in format_table({"tasks": {"a": m["tasks"]["a"]}})
+    assert "≤ baseline" not in format_metrics({"tasks": {"a": m["tasks"]["a"]}})

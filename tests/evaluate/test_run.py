@@ -6,7 +6,7 @@ from toonlab.config import resolve_config
 from toonlab.data.splits import SplitMismatch
 from toonlab.evaluate.run import evaluate_run
 from toonlab.testing import make_toy_cartoonset
-from toonlab.train.run import train
+from toonlab.workflows.train import train
 
 SMALL = ["data.image_size=24", "model.widths=[8,16]", "model.head_width=32", "train.epochs=1", "train.progress=false"]
 

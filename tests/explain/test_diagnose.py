@@ -22,7 +22,7 @@ from toonlab.explain.diagnose import (
     make_probe,
 )
 from toonlab.models import create_model
-from toonlab.train.losses import multitask_loss
+from toonlab.models.losses import multitask_loss
 
 TASKS = {"a": TaskSpec("a", classes=("x", "y"))}
 

@@ -12,7 +12,7 @@ from toonlab.ship import (
     predict_images,
     write_predictions_csv,
 )
-from toonlab.ship.networks import shared_preprocessing
+from toonlab.inference.networks import shared_preprocessing
 from toonlab.testing import read_csv
 
 

@@ -18,7 +18,7 @@ import torch
 from toonlab.runs import load_run_config
 from toonlab.train import loop
 from toonlab.train.callbacks import Callback
-from toonlab.train.run import train
+from toonlab.workflows.train import train
 
 
 class Report(Callback):

@@ -20,7 +20,7 @@ from toonlab.cli import main
 from toonlab.data.batches import Batches
 from toonlab.testing import TINY_TRAIN, make_toy_cartoonset, read_csv
 from toonlab.train.callbacks import CSVLogger, EarlyStopping, ModelCheckpoint
-from toonlab.train.checkpoint import load_checkpoint
+from toonlab.inference.checkpoint import load_checkpoint
 from toonlab.train.distributed import (
     ShardedBatches,
     every_process,

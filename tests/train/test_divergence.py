@@ -10,9 +10,9 @@ from torch import nn
 from toonlab.config import resolve_config
 from toonlab.errors import ToonlabError
 from toonlab.train import loop
-from toonlab.train.checkpoint import load_checkpoint
+from toonlab.inference.checkpoint import load_checkpoint
 from toonlab.train.divergence import DivergenceError, NonFiniteError, check_gradients, lower_lr
-from toonlab.train.run import train
+from toonlab.workflows.train import train
 
 SMALL = ["data.image_size=24", "model.widths=[8,16]", "model.head_width=32", "train.batch_size=16",
          "train.progress=false", "train.precision=fp32", "data.workers=1",

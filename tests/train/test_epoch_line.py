@@ -15,7 +15,7 @@ from toonlab.cli import main
 from toonlab.config import resolve_config
 from toonlab.testing import tiny_train_without
 from toonlab.train.callbacks.epoch_line import format_epoch_line
-from toonlab.train.run import train
+from toonlab.workflows.train import train
 
 LINE = re.compile(r"^epoch (\d+)/(\d+)  loss \d+\.\d{3} \(mean per head\)  train \d+\.\d %  val \d+\.\d %  "
                   r"lr \d\.\de[-+]\d\d  \d+\.\d s(  ETA \S+)?(  \* best)?$")

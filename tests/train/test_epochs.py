@@ -7,8 +7,8 @@ from toonlab.config import resolve_config
 from toonlab.errors import ToonlabError
 from toonlab.runtime import resolve_runtime
 from toonlab.train import epochs as E
-from toonlab.train.checkpoint import load_checkpoint
-from toonlab.train.run import train
+from toonlab.inference.checkpoint import load_checkpoint
+from toonlab.workflows.train import train
 
 SMALL = ["data.image_size=24", "model.widths=[8,16]", "model.head_width=32", "train.batch_size=16",
          "train.progress=false", "train.precision=fp32", "eval.plots=false", "eval.report=false"]

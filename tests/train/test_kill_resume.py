@@ -13,7 +13,7 @@ import torch
 
 from toonlab.cli import main
 from toonlab.testing import make_toy_cartoonset
-from toonlab.train.checkpoint import load_checkpoint
+from toonlab.inference.checkpoint import load_checkpoint
 
 # 140 training images / batch 8 = 18 steps per epoch, a last.pt every 2 steps; one thread for exact equality;
 # dropout and augmentation so that the torch RNG and the augmentation generator must be restored too.

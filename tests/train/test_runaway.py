@@ -13,7 +13,7 @@ from toonlab.errors import ToonlabError
 from toonlab.testing import TINY_TRAIN, read_csv
 from toonlab.train import loop
 from toonlab.train.divergence import DivergenceError, NonFiniteError, RunawayLossError
-from toonlab.train.run import train
+from toonlab.workflows.train import train
 from toonlab.train.runaway import RunawayWatch, guess_loss
 
 TASKS = {"color": TaskSpec("color", classes=("r", "g", "b")), "age": TaskSpec("age", kind="regression")}

@@ -12,8 +12,8 @@ from toonlab.config import resolve_config
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.train.callbacks.task_balance import MIN_REFERENCE, TaskBalance, reference_losses
-from toonlab.train.checkpoint import load_checkpoint
-from toonlab.train.run import train
+from toonlab.inference.checkpoint import load_checkpoint
+from toonlab.workflows.train import train
 
 TASKS = {
     "hair": TaskSpec("hair", classes=("a", "b", "c", "d")),

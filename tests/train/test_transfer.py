@@ -48,8 +48,8 @@ def _finetune(toy_data, run, unfreeze: int) -> dict:
 def _initial_backbone(run) -> dict:
     """The backbone weights the run started from (same seed, same config)."""
     from toonlab.models import create_model
-    from toonlab.train.checkpoint import tasks_from_dict
-    from toonlab.train.pipeline import _seed_everything
+    from toonlab.inference.checkpoint import tasks_from_dict
+    from toonlab.workflows.pipeline import _seed_everything
 
     ckpt = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
     _seed_everything(0)

@@ -37,7 +37,7 @@ def audit(data: str | Path | None = None, /, out: str | Path | None = None, *,
         >>> result = toonlab.audit("toons", folds=5, epochs=8)  # doctest: +SKIP
         >>> [r["file"] for r in result.rows if r["task"] == "hair_color"][:3]  # doctest: +SKIP
     """
-    from toonlab.api.verbs import call_text
+    from toonlab.api.verbs import call_text  # lazy: `import toonlab` stays fast
     from toonlab.audit.recipe import audit_config, run_audit_config
     from toonlab.audit.run import audit_data
     from toonlab.runs import default_run_dir, is_run_folder

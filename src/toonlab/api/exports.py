@@ -3,8 +3,9 @@
 Five verbs share their name with a subpackage or module: ``toonlab.train``, ``toonlab.sweep`` and
 ``toonlab.audit`` (packages), ``toonlab.compare`` and ``toonlab.demo`` (modules). Python binds a submodule to its name on the
 parent when it is first imported, which would hide the function. So those modules are made callable
-instead: ``toonlab.train("toons")`` calls :func:`toonlab.api.verbs.train`, while ``toonlab.train.run`` and
-``from toonlab.train.run import train`` keep working as before.
+instead: ``toonlab.train("toons")`` calls :func:`toonlab.api.verbs.train`, while ``toonlab.train.loop`` and the
+package's other modules keep working as before (the library function behind the verb is
+:func:`toonlab.workflows.train.train`).
 
 Example:
     >>> import toonlab

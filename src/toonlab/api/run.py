@@ -1,8 +1,8 @@
 """``Run``: one trained run folder as a Python object, what :func:`toonlab.train` and :func:`toonlab.load` return.
 
 It reads what the folder holds (config.yaml, metrics.json, history.csv) and reuses the library's own
-functions for the rest: the networks and their preprocessing (:mod:`toonlab.ship.networks`), predictions
-(:mod:`toonlab.ship.predict`), evaluation, explanations and the report. Nothing heavy happens until asked.
+functions for the rest: the networks, their preprocessing and predictions (:mod:`toonlab.inference`),
+evaluation, explanations and the report. Nothing heavy happens until asked.
 
 Example:
     >>> run = toonlab.load("runs/toons-20261203-093000")  # doctest: +SKIP
@@ -50,7 +50,7 @@ class Run:
     @property
     def config(self):
         """The run's resolved :class:`~toonlab.config.ExperimentConfig` (RUN/config.yaml)."""
-        from toonlab.config import from_dict, load_yaml
+        from toonlab.config import from_dict, load_yaml  # lazy: `import toonlab` stays fast
 
         return from_dict(load_yaml(self.dir / CONFIG_FILE), where=str(self.dir / CONFIG_FILE))
 
@@ -76,7 +76,7 @@ class Run:
     @property
     def members(self) -> list[Run]:
         """The member runs of a k-fold (``fold-*``) or repeats (``seed-*``) folder; [] for a plain run."""
-        from toonlab.runs import member_runs
+        from toonlab.runs import member_runs  # lazy: `import toonlab` stays fast
 
         return [Run(m) for m in member_runs(self.dir)]
 
@@ -88,7 +88,7 @@ class Run:
         ``<column>/<task>`` unless it already names its task. A k-fold/repeats parent has no history of its
         own: read ``run.members[i].history``.
         """
-        from toonlab.runs import history_files, read_history
+        from toonlab.runs import history_files, read_history  # lazy: `import toonlab` stays fast
 
         files = history_files(self.dir)
         if not files:
@@ -102,7 +102,7 @@ class Run:
     @speaks_python
     def model(self, task: str | None = None, *, device: str = "auto"):
         """The trained network in eval mode with its preprocessing, as a
-        :class:`~toonlab.ship.networks.RunNetwork` (``.model``, ``.prep``, ``.tasks``, ``.runtime``).
+        :class:`~toonlab.inference.networks.RunNetwork` (``.model``, ``.prep``, ``.tasks``, ``.runtime``).
 
         Args:
             task: separate mode (one network per task): the task whose network to return.
@@ -117,7 +117,7 @@ class Run:
             >>> x = net.prep.to_tensor(net.prep.decode("face.png")[None], net.runtime)  # doctest: +SKIP
             >>> net.model(x)["hair"].softmax(1)  # doctest: +SKIP
         """
-        from toonlab.ship.networks import load_networks
+        from toonlab.inference.networks import load_networks  # lazy: `import toonlab` stays fast
 
         if self.members:
             raise ToonlabError(f"{str(self.dir)!r} is a k-fold/repeats folder of {len(self.members)} runs, not one "
@@ -153,9 +153,10 @@ class Run:
             >>> preds[0]["hair"]["label"], preds[0]["hair"]["probability"]  # doctest: +SKIP
             ('blond', 0.93)
         """
-        from toonlab.ship.images import decode_images
-        from toonlab.ship.networks import shared_preprocessing
-        from toonlab.ship.predict import Predictions, common_tasks, load_member_networks, predict_pixels
+        from toonlab.inference.images import decode_images  # lazy: `import toonlab` stays fast
+        from toonlab.inference.networks import shared_preprocessing
+        from toonlab.inference.predict import common_tasks, load_member_networks, predict_pixels
+        from toonlab.ship.predict import Predictions
 
         if self._networks is None or self._networks[0] != device:
             self._networks = (device, load_member_networks(self.dir, device=device))
@@ -182,7 +183,7 @@ class Run:
         Example:
             >>> run.evaluate("more_faces/")["mean_accuracy"]  # doctest: +SKIP
         """
-        from toonlab.api.overrides import flat_options
+        from toonlab.api.overrides import flat_options  # lazy: `import toonlab` stays fast
         from toonlab.evaluate.run import evaluate_run
         from toonlab.report import refresh_report
 
@@ -211,7 +212,7 @@ class Run:
         Example:
             >>> run.explain(["toons/0/cs0.png"], tasks=["hair"], methods=["gradcam"])  # doctest: +SKIP
         """
-        from toonlab.explain.run import explain_run
+        from toonlab.explain.run import explain_run  # lazy: `import toonlab` stays fast
         from toonlab.report import refresh_report
 
         paths = None if images is None else [images] if isinstance(images, (str, Path)) else list(images)
@@ -227,7 +228,7 @@ class Run:
             >>> run.report()  # doctest: +SKIP
             PosixPath('runs/toons-20261203-093000/report.html')
         """
-        from toonlab.report import write_report
+        from toonlab.report import write_report  # lazy: `import toonlab` stays fast
 
         return write_report(self.dir)
 

@@ -45,7 +45,7 @@ def sweep(spec: str | Path | Mapping, data: str | Path | None = None, *, out: st
         >>> report = toonlab.sweep("configs/sweeps/lr.yaml", "toons", out="sweeps/lr")  # doctest: +SKIP
         >>> report.rows[0].point  # doctest: +SKIP
     """
-    from toonlab.sweep import load_sweep
+    from toonlab.sweep import load_sweep  # lazy: `import toonlab` stays fast
     from toonlab.sweep.run import run_sweep
     from toonlab.sweep.spec import parse_sweep
 
@@ -83,7 +83,7 @@ def tune(data: str | Path | None, /, *, budget: str | float, out: str | Path | N
     Example:
         >>> result = toonlab.tune("toons", budget="15m", tasks=["hair"])  # doctest: +SKIP
     """
-    from toonlab.sweep.tune import tune as run_tune
+    from toonlab.sweep.tune import tune as run_tune  # lazy: `import toonlab` stays fast
 
     options = flat_options({**_sections(config), **overrides})
     yaml_path = None if isinstance(config, Mapping) else config

@@ -44,7 +44,7 @@ def synth(out: str | Path, *, n: int = 10000, size: int = 256, seed: int = 0, wo
         >>> toonlab.synth("toons", n=200, size=64).n  # doctest: +SKIP
         200
     """
-    from toonlab.data.synth import synthesize
+    from toonlab.data.synth import synthesize  # lazy: `import toonlab` stays fast
     from toonlab.progress import Progress
 
     return synthesize(out, n=n, size=size, seed=seed, workers=workers, overwrite=overwrite, masks=masks,
@@ -72,7 +72,7 @@ def check(data: str | Path | None = None, /, *, config: str | Path | Mapping | N
         >>> report.used, report.skipped  # doctest: +SKIP
         (200, [])
     """
-    from toonlab.data.check import check_data
+    from toonlab.data.check import check_data  # lazy: `import toonlab` stays fast
     from toonlab.progress import Progress
 
     cfg = _need_data(_with_size(build_config(data, config=config, **overrides)), "check")
@@ -110,8 +110,8 @@ def train(data: str | Path | None = None, /, out: str | Path | None = None, *,
         >>> run.metrics["tasks"]["hair"]["accuracy"]  # doctest: +SKIP
         0.87
     """
-    from toonlab.report import refresh_report
-    from toonlab.train.run import train as train_run
+    from toonlab.report import refresh_report  # lazy: `import toonlab` stays fast
+    from toonlab.workflows.train import train as train_run
 
     cfg = _need_data(build_config(data, config=config, **overrides), "train")
     folder = _run_folder(out, cfg.data.path, resume, overwrite)
@@ -147,7 +147,7 @@ def demo(folder: str | Path = "toonlab-demo", *, n: int = 10000, config: str | P
     Example:
         >>> run = toonlab.demo(n=2000, epochs=3)  # doctest: +SKIP
     """
-    from toonlab.demo import demo as run_demo
+    from toonlab.demo import demo as run_demo  # lazy: `import toonlab` stays fast
     from toonlab.demo import demo_config
     from toonlab.progress import Progress
     from toonlab.report import refresh_report
@@ -180,7 +180,7 @@ def compare(data: str | Path | None, /, out: str | Path, *, models: str | list[s
     Example:
         >>> rows = toonlab.compare("toons", "cmp", models=["mlp", "cnn"], epochs=2)  # doctest: +SKIP
     """
-    from toonlab.compare import compare as run_compare
+    from toonlab.compare import compare as run_compare  # lazy: `import toonlab` stays fast
 
     cfg = _need_data(_with_size(build_config(data, config=config, **overrides)), "compare")
     names = [m.strip() for m in (models.split(",") if isinstance(models, str) else models) if m.strip()]
@@ -223,7 +223,7 @@ def _need_data(cfg, verb: str):
 def _with_size(cfg):
     """data.image_size 0 means the model's recommended size (as the command line resolves it)."""
     if cfg.data.image_size == 0:
-        from toonlab.models import recommended_size
+        from toonlab.models import recommended_size  # lazy: `import toonlab` stays fast
 
         cfg.data.image_size = recommended_size(cfg.model)
     return cfg

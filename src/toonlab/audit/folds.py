@@ -1,6 +1,6 @@
 """Out-of-fold class probabilities: K small networks, each predicting the one fold it never trained on.
 
-Each fold trains one shared multi-head network with the library's own :func:`toonlab.train.pipeline.train_network`
+Each fold trains one shared multi-head network with the library's own :func:`toonlab.workflows.pipeline.train_network`
 (its checkpoints and history land in ``OUT/folds/fold-<k>/``), on the fast recipe of
 :func:`toonlab.audit.recipe.audit_config` unless the caller's config says otherwise. The folds are dealt as
 ``toonlab train --folds K`` deals them (same seed, stratification and groups), so every image is predicted
@@ -27,8 +27,8 @@ from toonlab.data.dataset import PreparedData, stratify_column
 from toonlab.data.samples import TaskSpec
 from toonlab.data.splits import make_folds
 from toonlab.runtime import Runtime
-from toonlab.train.loop import predict
-from toonlab.train.pipeline import budget_deadline, train_network
+from toonlab.inference.predict import predict
+from toonlab.workflows.pipeline import budget_deadline, train_network
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from toonlab.config import ExperimentConfig, from_dict, load_yaml
 from toonlab.errors import ToonlabError
+from toonlab.runs import load_run_config
 
 RECIPE = "audit.yaml"
 
@@ -28,8 +29,6 @@ def audit_config() -> ExperimentConfig:
 def run_audit_config(run: str | Path) -> ExperimentConfig:
     """The audit recipe reading the data as the run in ``run`` read it: its data section and seed, the
     recipe's image size, folds, model and training (a k-fold run keeps its number of folds)."""
-    from toonlab.runs import load_run_config
-
     run_cfg = load_run_config(run)
     cfg = audit_config()
     folds, size = run_cfg.data.folds or cfg.data.folds, cfg.data.image_size

@@ -44,7 +44,7 @@ from toonlab.errors import ToonlabError
 from toonlab.progress import Progress
 from toonlab.runs import CONFIG_FILE
 from toonlab.runtime import resolve_runtime, set_threads
-from toonlab.train.pipeline import check_config
+from toonlab.workflows.pipeline import check_config
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from toonlab.audit.confident import UNLABELLED, find_label_issues
 from toonlab.data.dataset import PreparedData
+from toonlab.text_table import format_table
 
 COLUMNS = ("file", "task", "given", "suggested", "confidence", "rank", "given_probability")
 LOW_AGREEMENT = 0.8  # out-of-fold accuracy under which a task's flags are mostly the audit model's own mistakes
@@ -68,11 +69,9 @@ def write_audit_csv(path: str | Path, rows: list[dict[str, Any]]) -> Path:
 
 def format_audit(rows: list[dict[str, Any]], tasks: dict[str, dict]) -> str:
     """The console text: one line per task (images, out-of-fold accuracy, flagged), a few examples, warnings."""
-    width = max(len("task"), *(len(t) for t in tasks))
-    lines = [f"{'task':<{width}}  audited  oof acc  flagged", f"{'-' * width}  -------  -------  -------"]
-    for task, s in tasks.items():
-        acc = "n/a" if s["oof_accuracy"] is None else f"{s['oof_accuracy']:.1%}"
-        lines.append(f"{task:<{width}}  {s['audited']:>7}  {acc:>7}  {s['flagged']:>7}")
+    cells = [(task, str(s["audited"]), "n/a" if s["oof_accuracy"] is None else f"{s['oof_accuracy']:.1%}",
+              str(s["flagged"])) for task, s in tasks.items()]
+    lines = [format_table(("task", "audited", "oof acc", "flagged"), cells, right_from=1, rule=True)]
     for task in tasks:
         shown = [r for r in rows if r["task"] == task][:SHOW]
         if shown:

@@ -11,7 +11,7 @@ import functools
 import sys
 from typing import Callable
 
-from toonlab import __version__
+from toonlab.version import __version__
 from toonlab.cli import audit, compare, config, data, help, inspect, options, output, report, ship, sweep, train, tune
 from toonlab.errors import ToonlabError
 from toonlab.train import launch

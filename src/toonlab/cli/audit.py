@@ -27,13 +27,13 @@ def audit_args(p: argparse.ArgumentParser) -> None:
 
 
 def _recipe():
-    from toonlab.audit.recipe import audit_config
+    from toonlab.audit.recipe import audit_config  # lazy: `toonlab --help` stays fast
 
     return audit_config()
 
 
 def audit_verb(args: argparse.Namespace) -> int:
-    from toonlab.audit.recipe import audit_config, run_audit_config
+    from toonlab.audit.recipe import audit_config, run_audit_config  # lazy: `toonlab --help` stays fast
     from toonlab.audit.run import audit_data
     from toonlab.audit.table import format_audit
     from toonlab.runs import default_run_dir, is_run_folder

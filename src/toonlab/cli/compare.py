@@ -33,13 +33,13 @@ def compare_args(p: argparse.ArgumentParser) -> None:
 
 
 def compare(args: argparse.Namespace) -> int:
-    from toonlab.compare import compare as run_compare
-    from toonlab.compare import format_table
+    from toonlab.compare import compare as run_compare  # lazy: `toonlab --help` stays fast
+    from toonlab.compare import format_comparison
 
     cfg = resolve(args)
     out_folder(args, cfg.data.path, prefix="compare-", say="Compare folder")
     rows = run_compare(cfg, [m.strip() for m in args.models.split(",") if m.strip()], args.out,
                        backbone=args.backbone, resume=args.resume, overwrite=args.overwrite)
-    print(format_table(rows))
+    print(format_comparison(rows))
     print(f"\nSame split for every approach (seed {cfg.train.seed}) · runs and compare.csv: {args.out}/")
     return 0

@@ -41,7 +41,7 @@ def config_verb(args: argparse.Namespace) -> int:
 
 def format_keys(section: str, *, width: int | None = None) -> str:
     """One section's keys: ``section.key (type, default X)`` and its meaning, indented and wrapped."""
-    from toonlab.config import SECTIONS
+    from toonlab.config import SECTIONS  # lazy: `toonlab --help` stays fast
 
     width = width or min(shutil.get_terminal_size().columns, 100)
     cls = SECTIONS[section]
@@ -55,7 +55,7 @@ def format_keys(section: str, *, width: int | None = None) -> str:
 
 def format_yaml(section: str, *, width: int = 100) -> str:
     """One section as YAML with every key at its default, each under a comment that says what it does."""
-    from toonlab.config import SECTIONS
+    from toonlab.config import SECTIONS  # lazy: `toonlab --help` stays fast
 
     cls = SECTIONS[section]
     lines = [f"{section}:  # {_doc(cls)}"]

@@ -27,7 +27,7 @@ def synth_args(p: argparse.ArgumentParser) -> None:
 
 
 def synth(args: argparse.Namespace) -> int:
-    from toonlab.data.synth import synthesize
+    from toonlab.data.synth import synthesize  # lazy: `toonlab --help` stays fast
 
     summary = synthesize(args.out, n=args.n, size=args.size, seed=args.seed, workers=args.workers,
                          overwrite=args.overwrite, masks=args.masks,
@@ -53,7 +53,7 @@ def check_args(p: argparse.ArgumentParser) -> None:
 def check(args: argparse.Namespace) -> int:
     import json
 
-    from toonlab.data.check import check_data, format_check
+    from toonlab.data.check import check_data, format_check  # lazy: `toonlab --help` stays fast
 
     cfg = options.resolve(args)
     if not cfg.data.path:
@@ -96,7 +96,7 @@ def preview_args(p: argparse.ArgumentParser) -> None:
 
 
 def preview(args: argparse.Namespace) -> int:
-    from toonlab.data.cache import parse_background
+    from toonlab.data.cache import parse_background  # lazy: `toonlab --help` stays fast
     from toonlab.data.dataset import prepare_data
     from toonlab.data.preview import augment_preview
 

@@ -78,7 +78,7 @@ def default_text(key: str, base: Base = None, means: dict | None = None) -> str:
 
 def config_default(key: str, base: Callable[[], Any] | None = None) -> Any:
     """The value of ``section.key`` in ``base()`` (default: a fresh ``ExperimentConfig``)."""
-    from toonlab.config import ExperimentConfig
+    from toonlab.config import ExperimentConfig  # lazy: `toonlab --help` stays fast
 
     section, _, name = key.partition(".")
     return getattr(getattr(base() if base else ExperimentConfig(), section), name)

@@ -33,13 +33,13 @@ def explain_args(p: argparse.ArgumentParser) -> None:
 
 
 def explain(args: argparse.Namespace) -> int:
-    from toonlab.explain.run import explain_run, score_run
+    from toonlab.explain.run import explain_run, score_run  # lazy: `toonlab --help` stays fast
 
     tasks = args.task if args.task == "all" else args.task.split(",")
     options = dict(steps=args.steps, baseline=args.baseline, samples=args.samples, stdev=args.stdev, layer=args.layer,
                    progress=show_progress(args))
     if args.score:
-        from toonlab.explain.scores import format_scores
+        from toonlab.explain.scores import format_scores  # lazy: `toonlab --help` stays fast
 
         methods = ["saliency", "gradcam"] if args.method == "all" else args.method.split(",")
         table = score_run(args.run, n=args.n, methods=methods, tasks=tasks, seed=args.seed, **options)
@@ -64,7 +64,7 @@ def visualize_args(p: argparse.ArgumentParser) -> None:
 
 
 def visualize(args: argparse.Namespace) -> int:
-    from toonlab.explain.visualize import visualize_run
+    from toonlab.explain.visualize import visualize_run  # lazy: `toonlab --help` stays fast
 
     written = visualize_run(args.run, args.image, out=args.out, max_channels=args.max_channels)
     print(f"Wrote {len(written)} images under {args.out or args.run + '/visualize'}:")
@@ -91,7 +91,7 @@ def diagnose_args(p: argparse.ArgumentParser) -> None:
 
 
 def diagnose(args: argparse.Namespace) -> int:
-    from toonlab.explain.diagnose import check_band, diagnose_run, format_diagnose
+    from toonlab.explain.diagnose import check_band, diagnose_run, format_diagnose  # lazy: `toonlab --help` stays fast
 
     band = check_band(args.band)
     if not args.tune_init:
@@ -100,7 +100,7 @@ def diagnose(args: argparse.Namespace) -> int:
         print(table)
         _save_in_run(args.source, "diagnose.txt", table)
         return 0
-    from toonlab.explain.tune_init import format_tune, tune_run, write_ranges
+    from toonlab.explain.tune_init import format_tune, tune_run, write_ranges  # lazy: `toonlab --help` stays fast
 
     result = tune_run(args.source, args.data, batch_size=args.batch_size, seed=args.seed, band=band,
                       max_rounds=args.max_rounds, measure=args.measure)
@@ -114,7 +114,7 @@ def _save_in_run(source: str, name: str, text: str) -> None:
     """Keep a verb's table in the run folder (for its report) when ``source`` is a run, and refresh the report."""
     from pathlib import Path
 
-    from toonlab.runs import CONFIG_FILE
+    from toonlab.runs import CONFIG_FILE  # lazy: `toonlab --help` stays fast
 
     run = Path(source)
     if run.is_dir() and (run / CONFIG_FILE).exists():

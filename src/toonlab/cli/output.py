@@ -8,17 +8,17 @@ import sys
 from typing import Callable
 
 
-def print_result(metrics: dict, run: str, format_table: Callable) -> None:
-    from toonlab.evaluate.advice import format_advice
+def print_result(metrics: dict, run: str, format_metrics: Callable) -> None:
+    from toonlab.evaluate.advice import format_advice  # lazy: `toonlab --help` stays fast
 
     advice = format_advice(metrics.get("advice", []))
     if "members" in metrics:
-        from toonlab.evaluate.aggregate import format_aggregate
+        from toonlab.evaluate.aggregate import format_aggregate  # lazy: `toonlab --help` stays fast
 
         print(format_aggregate(metrics) + (f"\n\n{advice}" if advice else ""))
         print(f"\nEach member is a run folder under {run}/ · Metrics: {run}/metrics.json")
         return
-    print(format_table(metrics) + (f"\n\n{advice}" if advice else ""))
+    print(format_metrics(metrics) + (f"\n\n{advice}" if advice else ""))
     sizes = metrics.get("splits", {})
     print(f"\nsplit {sizes} · seed {metrics.get('seed')} · {metrics.get('device')} · "
           f"train wall time {metrics.get('wall_time_s', 'n/a')}s")

@@ -15,7 +15,7 @@ def report_args(p: argparse.ArgumentParser) -> None:
 
 
 def report(args: argparse.Namespace) -> int:
-    from toonlab.report import write_report
+    from toonlab.report import write_report  # lazy: `toonlab --help` stays fast
 
     print(f"Report: {write_report(args.run)}")
     return 0
@@ -24,7 +24,7 @@ def report(args: argparse.Namespace) -> int:
 def refresh(run: str | Path) -> None:
     """Rewrite RUN/report.html after a verb and print its path; a failure is only a logged warning
     (and ``eval.report: false`` in the run's config switches it off)."""
-    from toonlab.report import refresh_report
+    from toonlab.report import refresh_report  # lazy: `toonlab --help` stays fast
 
     path = refresh_report(run)
     if path is not None:

@@ -25,6 +25,7 @@ def predict_args(p: argparse.ArgumentParser) -> None:
 
 
 def predict(args: argparse.Namespace) -> int:
+    # lazy: `toonlab --help` stays fast
     from toonlab.ship import format_predictions, predict_images, write_predictions_csv
 
     preds = predict_images(args.run, args.images, batch_size=args.batch_size, device=args.device,
@@ -55,7 +56,7 @@ def export_args(p: argparse.ArgumentParser) -> None:
 def export(args: argparse.Namespace) -> int:
     if not args.onnx:
         raise ToonlabError("Say what to export to: `toonlab export RUN --onnx OUT.onnx` (ONNX is the only format).")
-    from toonlab.ship import export_onnx
+    from toonlab.ship import export_onnx  # lazy: `toonlab --help` stays fast
 
     result = export_onnx(args.run, args.onnx, verify=not args.no_verify)
     print(f"Wrote {result.path}: input 'image', outputs {', '.join(result.outputs)}.")

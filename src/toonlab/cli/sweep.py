@@ -35,8 +35,8 @@ def _say(args: argparse.Namespace):
 
 
 def sweep(args: argparse.Namespace) -> int:
-    from toonlab.sweep import load_sweep
-    from toonlab.sweep.results import format_table
+    from toonlab.sweep import load_sweep  # lazy: `toonlab --help` stays fast
+    from toonlab.sweep.results import format_results
     from toonlab.sweep.run import run_sweep
 
     spec = load_sweep(args.sweep)
@@ -49,7 +49,7 @@ def sweep(args: argparse.Namespace) -> int:
     if not report.rows:
         print(f"No trials stored yet for this sweep in {out}.")
         return 0
-    print("\n" + format_table(report.rows, spec))
+    print("\n" + format_results(report.rows, spec))
     print(f"\nResults: {out / 'results.csv'}" + (f" · best config: {report.best}" if report.best else "")
           + (f" · plots: {out / 'plots'}/" if report.plots else "") + f" · curves: tensorboard --logdir {out}")
     if report.unfinished:

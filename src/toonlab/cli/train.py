@@ -35,13 +35,13 @@ def train_verb(args: argparse.Namespace) -> int:
     if launch.check_nproc(args.nproc):  # this process starts the N that train (each runs this command again)
         launch.check_parallel(cfg, args.nproc)
         return launch.launch(args.argv, args.nproc)
-    from toonlab.evaluate.table import format_table
-    from toonlab.train.run import train
+    from toonlab.evaluate.table import format_metrics  # lazy: `toonlab --help` stays fast
+    from toonlab.workflows.train import train
 
     metrics = train(cfg, args.out, resume=args.resume, overwrite=args.overwrite,
                     command=output.command_line(args.argv))
     if launch.rank() == 0:
-        output.print_result(metrics, args.out, format_table)
+        output.print_result(metrics, args.out, format_metrics)
         refresh(args.out)
     return 0
 
@@ -60,16 +60,16 @@ def eval_args(p: argparse.ArgumentParser) -> None:
 
 
 def eval_verb(args: argparse.Namespace) -> int:
-    from toonlab.evaluate.run import evaluate_run
-    from toonlab.evaluate.table import format_table
+    from toonlab.evaluate.run import evaluate_run  # lazy: `toonlab --help` stays fast
+    from toonlab.evaluate.table import format_metrics
 
     if args.repeats:
         return _eval_repeats(args)
     data_options = {k.split(".", 1)[1]: v for k, v in options.source_options(args).items()}
     metrics = evaluate_run(args.run, args.data, data_options=data_options, progress=options.show_progress(args))
-    output.print_result(metrics, args.run, format_table)
+    output.print_result(metrics, args.run, format_metrics)
     if args.robustness:
-        from toonlab.evaluate.robustness import format_robustness
+        from toonlab.evaluate.robustness import format_robustness  # lazy: `toonlab --help` stays fast
         from toonlab.evaluate.robustness_run import ROBUSTNESS_FILE, robustness_run
 
         result = robustness_run(args.run, args.data, seed=args.seed, data_options=data_options,
@@ -85,8 +85,8 @@ def _eval_repeats(args: argparse.Namespace) -> int:
     """``eval RUN --repeats N``: N trainings of the run's own config, evaluated, mean ± std."""
     from pathlib import Path
 
-    from toonlab.runs import load_run_config
-    from toonlab.train.run import train
+    from toonlab.runs import load_run_config  # lazy: `toonlab --help` stays fast
+    from toonlab.workflows.train import train
 
     cfg = load_run_config(args.run)
     cfg.data.folds, cfg.train.repeats, cfg.train.progress = 0, args.repeats, options.show_progress(args)
@@ -106,19 +106,19 @@ def demo_args(p: argparse.ArgumentParser) -> None:
 
 def _demo_recipe():
     """The demo's base config (its --help shows these defaults)."""
-    from toonlab.demo import demo_config
+    from toonlab.demo import demo_config  # lazy: `toonlab --help` stays fast
 
     return demo_config()
 
 
 def demo_verb(args: argparse.Namespace) -> int:
-    from toonlab.demo import demo, demo_config
-    from toonlab.evaluate.table import format_table
+    from toonlab.demo import demo, demo_config  # lazy: `toonlab --help` stays fast
+    from toonlab.evaluate.table import format_metrics
 
     cfg = options.resolve(args, base=demo_config())
     bar = Progress("synth", enabled=cfg.train.progress)
     result = demo(cfg, folder=args.dir, n=args.n, synth_progress=bar, command=output.command_line(args.argv))
-    output.print_result(result.metrics, result.run, format_table)
+    output.print_result(result.metrics, result.run, format_metrics)
     print(f"Total demo time: {result.seconds / 60:.1f} min (synth {result.synth_seconds:.0f}s).")
     refresh(result.run)
     return 0

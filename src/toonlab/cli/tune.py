@@ -34,8 +34,8 @@ def tune_args(p: argparse.ArgumentParser) -> None:
 
 
 def tune(args: argparse.Namespace) -> int:
-    from toonlab.evaluate.table import format_table
-    from toonlab.sweep.results import format_table as format_trials
+    from toonlab.evaluate.table import format_metrics  # lazy: `toonlab --help` stays fast
+    from toonlab.sweep.results import format_results
     from toonlab.sweep.tune import tune as run_tune
 
     out = Path(args.out) if args.out else default_tune_dir(args.data)
@@ -45,9 +45,9 @@ def tune(args: argparse.Namespace) -> int:
                       options=options.source_options(args), recipe=args.recipe, storage=args.storage, trials=args.trials,
                       progress=options.show_progress(args), say=say)
     print(f"\nTrials ({result.spec.metric} on the trials' images; test numbers only for the best):")
-    print(format_trials(result.rows, result.spec, limit=15))
+    print(format_results(result.rows, result.spec, limit=15))
     print(f"\nFinal run of the best setting ({_short(result.point)}) on all images:")
-    print(format_table(result.metrics))
+    print(format_metrics(result.metrics))
     report = result.run / "report.html"
     print(f"\nRun: {result.run}" + (f" · report: {report}" if report.exists() else "") + f" · best config: "
           f"{result.best} · trials: {result.out / 'results.csv'} · {_spent(result)}")
@@ -56,12 +56,12 @@ def tune(args: argparse.Namespace) -> int:
 
 
 def _short(point: dict) -> str:
-    from toonlab.sweep.params import short
+    from toonlab.sweep.params import short  # lazy: `toonlab --help` stays fast
 
     return short(point) or "base config"
 
 
 def _spent(result) -> str:
-    from toonlab.budget import format_duration
+    from toonlab.budget import format_duration  # lazy: `toonlab --help` stays fast
 
     return f"{format_duration(result.spent_s)} of the {format_duration(result.budget_s)} budget spent"

@@ -1,5 +1,8 @@
 """Batches straight from the uint8 image cache: index, convert to float, normalise, on the fly.
 
+:func:`pixels_to_tensor` (and :func:`normalise` below it) is the one place uint8 images become network
+inputs: training batches, evaluation, predictions, explanations and robustness all go through it.
+
 A cache row is (H, W, C) uint8, so a batch gathered from it and viewed as (B, C, H, W)
 is already channels-last in memory: no copy is needed for the channels-last fast path.
 Data order is a pure function of (seed, epoch), so a resumed run sees the same batches.
@@ -7,7 +10,8 @@ Data order is a pure function of (seed, epoch), so a resumed run sees the same b
 
 from __future__ import annotations
 
-from typing import Iterator
+import functools
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -16,6 +20,33 @@ import torch
 # and keeps toonlab's preprocessing the same for every data set (recorded in the checkpoint).
 MEAN = (0.5, 0.5, 0.5)
 STD = (0.25, 0.25, 0.25)
+
+
+def pixels_to_tensor(pixels: np.ndarray, device: torch.device | str = "cpu", mean: Sequence[float] = MEAN,
+                     std: Sequence[float] = STD, *, channels_last: bool = True) -> torch.Tensor:
+    """``(B, H, W, 3)`` uint8 pixels -> normalised float ``(B, 3, H, W)`` on ``device``.
+
+    Example:
+        >>> pixels_to_tensor(np.full((1, 2, 2, 3), 255, np.uint8))[0, :, 0, 0].tolist()
+        [2.0, 2.0, 2.0]
+    """
+    x = torch.from_numpy(np.ascontiguousarray(pixels)).to(device, non_blocking=True)
+    return normalise(x.permute(0, 3, 1, 2), mean, std, channels_last=channels_last)  # NHWC strides: channels-last
+
+
+def normalise(x: torch.Tensor, mean: Sequence[float] = MEAN, std: Sequence[float] = STD, *,
+              channels_last: bool = True) -> torch.Tensor:
+    """uint8 ``(B, 3, H, W)`` -> float ``(pixel - 255 * mean) / (255 * std)``, channels-last or contiguous NCHW."""
+    m, s = _scales(tuple(mean), tuple(std), x.device)
+    x = x.float().sub_(m).div_(s)
+    return x.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+
+
+@functools.lru_cache(maxsize=16)
+def _scales(mean: tuple[float, ...], std: tuple[float, ...], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """``255 * mean`` and ``255 * std`` as (1, C, 1, 1) tensors on ``device``, made once (not per batch)."""
+    return (torch.tensor(mean, device=device).view(1, -1, 1, 1) * 255,
+            torch.tensor(std, device=device).view(1, -1, 1, 1) * 255)
 
 
 class Batches:
@@ -57,8 +88,6 @@ class Batches:
         self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
         self.device, self.channels_last = torch.device(device), channels_last
         self.epoch = 0
-        self._mean = torch.tensor(MEAN, device=self.device).view(1, 3, 1, 1) * 255
-        self._std = torch.tensor(STD, device=self.device).view(1, 3, 1, 1) * 255
 
     def set_epoch(self, epoch: int) -> None:
         """Choose the epoch whose shuffle order the next iteration uses."""
@@ -94,8 +123,5 @@ class Batches:
         return self.to_tensor(self.images[rows]), torch.from_numpy(self.labels[rows]).to(self.device)
 
     def to_tensor(self, batch: np.ndarray) -> torch.Tensor:
-        """(B, H, W, 3) uint8 -> normalised float (B, 3, H, W)."""
-        x = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device, non_blocking=True)
-        x = x.permute(0, 3, 1, 2).float()  # keeps the NHWC strides: channels-last for free
-        x = x.sub_(self._mean).div_(self._std)
-        return x if self.channels_last else x.contiguous()
+        """(B, H, W, 3) uint8 -> normalised float (B, 3, H, W) (see :func:`pixels_to_tensor`)."""
+        return pixels_to_tensor(batch, self.device, channels_last=self.channels_last)

@@ -267,3 +267,15 @@ def _usable_rows(images: np.ndarray, rows: np.ndarray) -> np.ndarray:
     if len(rows) == len(images):
         return images
     return np.ascontiguousarray(images[rows])
+
+
+def regression_scales(tasks: dict[str, TaskSpec], train_labels: np.ndarray) -> dict[str, TaskSpec]:
+    """Regression specs with ``center``/``scale`` set to the training split's mean and standard deviation."""
+    out = dict(tasks)
+    for j, (name, spec) in enumerate(tasks.items()):
+        if spec.is_regression:
+            y = train_labels[:, j][~np.isnan(train_labels[:, j])].astype(np.float64)
+            if len(y) == 0:
+                raise DataError(f"Regression task {name!r} has no labelled image in the training split.")
+            out[name] = replace(spec, center=float(y.mean()), scale=float(y.std()) or 1.0)
+    return out

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from toonlab.evaluate.metrics import beats_baseline
+from toonlab.text_table import format_table
 
 # Per-task numbers worth a mean ± std (whichever a task has).
 AGGREGATED = ("accuracy", "accuracy_visible", "drawn_fraction", "macro_f1", "baseline_accuracy", "mae", "rmse", "mape",
@@ -74,10 +75,8 @@ def format_aggregate(summary: dict[str, Any]) -> str:
     acc = summary["mean_accuracy"]
     if not _isnan(acc["mean"]):
         rows.append(("mean", "accuracy", f"{_pct(acc['mean'])} ± {_pct(acc['std'])}", *[_pct(v) for v in acc["values"]]))
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    line = lambda cells: "  ".join([cells[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(cells[1:], widths[1:])])  # noqa: E731
     label = "folds" if summary["kind"] == "folds" else "seeds"
-    return "\n".join([f"{len(names)} {label}:", line(header), line(tuple("-" * w for w in widths)), *map(line, rows)])
+    return f"{len(names)} {label}:\n" + format_table(header, rows, right_from=1, rule=True)
 
 
 def _isnan(x: Any) -> bool:

@@ -22,13 +22,14 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from toonlab.data.batches import MEAN, STD
+from toonlab.data.batches import normalise
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.evaluate.corruptions import (DEFAULT_TRANSFORMS, TRANSFORMS, Transform, TransformFn,  # noqa: F401
                                           list_transforms, plan_transforms)
 from toonlab.progress import Progress
 from toonlab.runtime import Runtime
+from toonlab.text_table import format_table
 
 
 @torch.no_grad()
@@ -81,7 +82,7 @@ def robustness(
         for x8, y in _uint8_batches(images, labels, np.asarray(rows, np.int64), batch_size, runtime.device):
             for (name, s), g, tally in zip(plan, generators, tallies):
                 x = x8 if name == "clean" else TRANSFORMS.get(name).fn(x8, s, g)
-                tally.update(_forward(model, _normalise(x, runtime), runtime, tasks), y)
+                tally.update(_forward(model, normalise(x, channels_last=runtime.channels_last), runtime, tasks), y)
             bar.update(len(x8))
     clean = tallies[0].summary()
     entries = [_entry(name, s, t.summary(), clean) for (name, s), t in zip(plan[1:], tallies[1:])]
@@ -129,14 +130,6 @@ def _uint8_batches(
         chunk = np.sort(rows[start : start + batch_size])
         x = torch.from_numpy(np.ascontiguousarray(images[chunk])).to(device).permute(0, 3, 1, 2)
         yield x, np.asarray(labels[chunk])
-
-
-def _normalise(x: Tensor, runtime: Runtime) -> Tensor:
-    """uint8 (B, 3, H, W) -> float normalised with MEAN/STD, as ``Batches.to_tensor`` does."""
-    mean = torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1) * 255
-    std = torch.tensor(STD, device=x.device).view(1, 3, 1, 1) * 255
-    x = (x.float() - mean) / std
-    return x.contiguous(memory_format=torch.channels_last if runtime.channels_last else torch.contiguous_format)
 
 
 def _forward(model: nn.Module, x: Tensor, runtime: Runtime, tasks: dict[str, TaskSpec]) -> dict[str, np.ndarray]:
@@ -201,8 +194,7 @@ def format_robustness(result: dict[str, Any]) -> str:
     rows = [_table_row("clean", "", result["clean"], "", shown)]
     for e in result["transforms"]:
         rows.append(_table_row(e["transform"], f"{e['severity']:g}", e, _signed(e["change_pp"]), shown))
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = [_fmt(header, widths), _fmt(tuple("-" * w for w in widths), widths), *(_fmt(r, widths) for r in rows)]
+    lines = [format_table(header, rows, right_from=1, rule=True)]
     if len(names) > len(shown):
         lines.append(f"({len(names) - len(shown)} more tasks in the JSON: {', '.join(names[len(shown):])})")
     return "\n".join(lines)
@@ -226,10 +218,6 @@ def _number(x: float | None) -> str:
 
 def _signed(x: float | None) -> str:
     return "n/a" if x is None else f"{x:+.2f}"
-
-
-def _fmt(cells: tuple[str, ...], widths: list[int]) -> str:
-    return "  ".join([cells[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(cells[1:], widths[1:]))]).rstrip()
 
 
 def write_robustness(path: str | Path, result: dict[str, Any]) -> Path:

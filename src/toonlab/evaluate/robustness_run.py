@@ -22,8 +22,10 @@ from toonlab.console import ensure_console
 from toonlab.data.encode import natural_key
 from toonlab.errors import ToonlabError
 from toonlab.evaluate.robustness import robustness, write_robustness
-from toonlab.evaluate.run import is_multi_run, load_for_eval, model_labels
-from toonlab.runs import best_checkpoints, model_from_checkpoint
+from toonlab.evaluate.run import is_multi_run
+from toonlab.inference.networks import model_from_checkpoint
+from toonlab.inference.run_data import load_run_data, model_labels
+from toonlab.runs import best_checkpoints
 
 ROBUSTNESS_FILE = "robustness.json"
 
@@ -52,11 +54,11 @@ def robustness_run(
     """
     ensure_console()
     run = Path(run)
-    if is_multi_run(run):  # before load_for_eval, which would write a stray RUN/splits.csv
+    if is_multi_run(run):  # before load_run_data, which would write a stray RUN/splits.csv
         members = sorted((p.name for p in run.iterdir() if (p / "config.yaml").exists()), key=natural_key)
         raise ToonlabError(f"{str(run)!r} holds several runs ({', '.join(members)}); --robustness evaluates one "
                            f"run at a time. Pass a member folder, e.g. `toonlab eval {run / members[0]} --robustness`.")
-    _, prepared, runtime, split = load_for_eval(run, data, split=split, data_options=data_options,
+    _, prepared, runtime, split = load_run_data(run, data, split=split, data_options=data_options,
                                              detect_duplicates=False, progress=progress)
     rows = prepared.splits[split]
     if len(rows) == 0:

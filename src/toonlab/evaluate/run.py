@@ -2,7 +2,7 @@
 
 Example:
     >>> metrics = evaluate_run("runs/first")  # doctest: +SKIP
-    >>> print(format_table(metrics))  # doctest: +SKIP
+    >>> print(format_metrics(metrics))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -16,30 +16,24 @@ from typing import Any
 
 import numpy as np
 
-from toonlab import __version__, provenance
+import toonlab.provenance as provenance
 from toonlab.atomic import replacing, write_text_atomic
-from toonlab.config import EvalConfig, set_option
+from toonlab.config import EvalConfig
 from toonlab.console import ensure_console
 from toonlab.data.batches import Batches
-from toonlab.data.dataset import PreparedData, duplicate_report, prepare_data
+from toonlab.data.dataset import PreparedData, duplicate_report
 from toonlab.data.fingerprint import data_fingerprint
-from toonlab.data.splits import SplitMismatch
-from toonlab.errors import ToonlabError
 from toonlab.evaluate.advice import advise_run
 from toonlab.evaluate.aggregate import aggregate
 from toonlab.evaluate.artifacts import write_task_files
 from toonlab.evaluate.metrics import mean_accuracy, regression_metrics, task_metrics
-from toonlab.runs import (
-    METRICS_FILE,
-    PREDICTIONS_FILE,
-    best_checkpoints,
-    load_run_config,
-    member_runs,
-    model_from_checkpoint,
-)
-from toonlab.progress import Progress, track
-from toonlab.runtime import Runtime, resolve_runtime
-from toonlab.train.loop import predict
+from toonlab.inference.networks import model_from_checkpoint
+from toonlab.inference.predict import predict
+from toonlab.inference.run_data import load_run_data, model_labels
+from toonlab.progress import track
+from toonlab.runs import METRICS_FILE, PREDICTIONS_FILE, best_checkpoints, load_run_config, member_runs
+from toonlab.runtime import Runtime
+from toonlab.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -61,39 +55,11 @@ def evaluate_run(
     if is_multi_run(run):
         return _evaluate_members(run, data, split=split, data_options=data_options, progress=progress)
     own_data = data is None or Path(data).resolve() == Path(load_run_config(run).data.path).resolve()
-    cfg, prepared, runtime, split = load_for_eval(run, data, split=split, data_options=data_options,
+    cfg, prepared, runtime, split = load_run_data(run, data, split=split, data_options=data_options,
                                                   progress=progress)
     extra = {**_previous_extra(run), "duplicates": duplicate_report(prepared)}
     return evaluate_prepared(run, prepared, runtime, split=split, extra=extra, options=cfg.eval, progress=progress,
                              compare_data=own_data)
-
-
-def load_for_eval(run: Path, data: str | Path | None = None, *, split: str = "test",
-                  data_options: dict[str, Any] | None = None, detect_duplicates: bool = True, progress: bool = False):
-    """``(config, prepared data, runtime, split)`` for evaluating ``run``: the run's own split on its own
-    data, or every usable image of another ``data`` folder (then the split is ``test``)."""
-    cfg = load_run_config(run)
-    for key, value in (data_options or {}).items():
-        if value is not None:
-            set_option(cfg, f"data.{key}", value)
-    if data is not None:
-        cfg.data.path = str(data)
-    runtime = resolve_runtime(device=cfg.train.device, precision=cfg.train.precision,
-                              channels_last=cfg.train.channels_last)
-    try:
-        prepared = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=run, reuse_splits=True,
-                                detect_duplicates=detect_duplicates, progress=Progress("cache", enabled=progress))
-    except SplitMismatch:
-        if data is None:
-            raise
-        cfg.data.subset = 0  # another folder: every usable image, not the run's training sample
-        prepared = prepare_data(cfg.data, seed=cfg.train.seed, run_dir=None, detect_duplicates=detect_duplicates,
-                                progress=Progress("cache", enabled=progress))
-        prepared.splits = {"train": np.array([], np.int64), "val": np.array([], np.int64),
-                           "test": np.arange(len(prepared.rel_paths))}
-        split = "test"
-        log.info("%s is not the run's data; evaluating on all %d usable images.", data, len(prepared.rel_paths))
-    return cfg, prepared, runtime, split
 
 
 def is_multi_run(run: Path) -> bool:
@@ -160,28 +126,6 @@ def _changes(ckpt: dict[str, Any], now: dict[str, Any], compare_data: bool) -> l
     old = ckpt.get("toonlab_version")
     trained = ckpt.get("provenance") or {"versions": {"toonlab": old} if old else {}}
     return provenance.changes(trained, now, data=compare_data)
-
-
-def model_labels(data: PreparedData, spec, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The true labels of ``rows`` for a model's task, as class indices of the *model's* classes
-    (matched by name, so data with fewer or reordered classes is scored right), and the hidden mask.
-    A class the model never saw has no model index: those images are counted out with a warning."""
-    if spec.name not in data.tasks:
-        raise ToonlabError(f"The data has no labels for task {spec.name!r}, which the model predicts. "
-                           f"Read it with the same label options as the training run (its config.yaml, data section). "
-                           f"Tasks in the data: {', '.join(data.tasks)}.")
-    j = list(data.tasks).index(spec.name)
-    y, hidden = data.labels[rows, j], data.hidden[rows, j]
-    if spec.is_regression:
-        return y, hidden
-    own = {c: i for i, c in enumerate(spec.classes)}
-    lookup = np.array([own.get(c, np.nan) for c in data.tasks[spec.name].classes] + [np.nan], dtype=np.float32)
-    mapped = lookup[np.where(np.isnan(y), len(lookup) - 1, y).astype(np.int64)]
-    unknown = int((np.isnan(mapped) & ~np.isnan(y)).sum())
-    if unknown:
-        log.warning("%d image(s) have a %s class the model was not trained on; they are left out of its metrics.",
-                    unknown, spec.name)
-    return mapped, hidden
 
 
 def _metrics(out: np.ndarray, y: np.ndarray, hidden: np.ndarray, spec, ckpt: dict) -> dict[str, Any]:

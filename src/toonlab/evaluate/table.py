@@ -13,17 +13,18 @@ import math
 from typing import Any
 
 from toonlab.evaluate.metrics import beats_baseline
+from toonlab.text_table import format_table
 
 BELOW = "≤ baseline"
 SUMMARY_TASKS = 6  # print each task's mistake summary when there are at most this many tasks
 
 
-def format_table(metrics: dict[str, Any]) -> str:
+def format_metrics(metrics: dict[str, Any]) -> str:
     """Plain-text tables of ``metrics["tasks"]``, then the mistake summaries for a few tasks.
 
     Example:
         >>> m = {"tasks": {"hair": {"num_classes": 3, "accuracy": 0.9, "baseline_accuracy": 0.4, "n_test": 10}}}
-        >>> print(format_table(m).splitlines()[0])
+        >>> print(format_metrics(m).splitlines()[0])
         task  classes  test acc  macro-F1  baseline  n test
     """
     tasks = metrics["tasks"]
@@ -89,9 +90,7 @@ def _mean_row(tasks: dict[str, Any], drawn: bool) -> tuple[str, ...]:
 
 def _grid(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     header = (*header, "")[:max(len(r) for r in [header, *rows])]  # a marker column has no heading
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = [_fmt(header, widths), _fmt(tuple(("-" if h else " ") * w for h, w in zip(header, widths)), widths)]
-    return "\n".join(lines + [_fmt(r, widths) for r in rows])
+    return format_table(header, rows, right_from=1, rule=True)
 
 
 def _missing(x: Any) -> bool:
@@ -110,8 +109,3 @@ def _share(x: float | None) -> str:
 def _num(x: float | None) -> str:
     return "n/a" if _missing(x) else f"{x:.4g}"
 
-
-def _fmt(cells: tuple[str, ...], widths: list[int]) -> str:
-    first = cells[0].ljust(widths[0])
-    rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
-    return "  ".join([first, *rest]).rstrip()

@@ -38,7 +38,8 @@ from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.explain.probe import Probe, build_model, load_experiment, make_probe  # noqa: F401
 from toonlab.explain.receptive import receptive_fields
-from toonlab.train.losses import multitask_loss
+from toonlab.models.losses import multitask_loss
+from toonlab.text_table import format_table
 
 BAND = (1e-2, 1e-1)
 MEASURES = ("grad", "ratio")
@@ -173,11 +174,9 @@ def format_diagnose(result: DiagnoseResult) -> str:
              "x".join(map(str, s.out_shape)) or "1", str(s.params), "-" if s.rf is None else str(s.rf),
              *(_num(v) for v in (s.w_mav, s.b_mav, s.in_mav, s.dout_mav, s.grad_w, s.grad_b, s.ratio)), s.flag)
             for s in result.layers]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [f"{result.source}: at initialisation, one batch forward and backward"]
     lines += [f"note: {n}" for n in result.notes]
-    lines += ["  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
-              for r in [header, *rows]]
+    lines.append(format_table(header, rows, right_from=3))
     return "\n".join(lines + [summary(result)])
 
 

@@ -14,8 +14,12 @@ import torch
 from torch import nn
 
 from toonlab.config import ExperimentConfig, ModelConfig, resolve_config
+from toonlab.data.batches import Batches, pixels_to_tensor
+from toonlab.data.dataset import prepare_data, regression_scales
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
+from toonlab.models import create_model
+from toonlab.runs import load_run_config
 
 
 @dataclass
@@ -32,8 +36,6 @@ def load_experiment(source: str | Path) -> tuple[ExperimentConfig, list[str]]:
     """The config of a YAML file or a run folder, and notes for the user."""
     path = Path(source)
     if path.is_dir():
-        from toonlab.runs import load_run_config
-
         notes = ["run folder: a fresh model from its config at initialisation (trained weights not loaded)"]
         return load_run_config(path), notes
     if path.is_file():
@@ -55,18 +57,12 @@ def make_probe(cfg: ExperimentConfig, data: str | Path | None = None, *, batch_s
 
 def build_model(cfg: ModelConfig, probe: Probe, *, seed: int) -> nn.Module:
     """The model for ``probe``'s tasks and image size, initialised with ``seed`` (the global RNG is left as it was)."""
-    from toonlab.models import create_model
-
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return create_model(cfg, probe.tasks, image_size=int(probe.x.shape[-1]))
 
 
 def _data_probe(data_cfg, batch_size: int, seed: int) -> Probe:
-    from toonlab.data.batches import Batches
-    from toonlab.data.dataset import prepare_data
-    from toonlab.train.pipeline import regression_scales
-
     data = prepare_data(data_cfg, seed=seed)
     train = data.splits["train"] if len(data.splits.get("train", [])) else np.arange(len(data.labels))
     rows = np.sort(np.random.default_rng(seed).permutation(train)[:batch_size])
@@ -76,11 +72,8 @@ def _data_probe(data_cfg, batch_size: int, seed: int) -> Probe:
 
 
 def _random_probe(size: int, batch_size: int, seed: int, note: str) -> Probe:
-    from toonlab.data.batches import Batches
-
     gen = torch.Generator().manual_seed(seed)
     images = torch.randint(0, 256, (batch_size, size, size, 3), generator=gen, dtype=torch.uint8).numpy()
-    x = Batches(images, np.zeros((batch_size, 0)), np.arange(batch_size), batch_size=batch_size,
-                channels_last=False).to_tensor(images)
+    x = pixels_to_tensor(images, channels_last=False)
     y = torch.randint(0, 2, (batch_size, 1), generator=gen).float()
     return Probe(x, y, {"dummy": TaskSpec("dummy", classes=("0", "1"))}, [note])

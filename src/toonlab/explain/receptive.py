@@ -30,6 +30,7 @@ from torch import nn
 
 from toonlab.config import ModelConfig
 from toonlab.errors import ToonlabError
+from toonlab.models import MODELS
 from toonlab.models.blocks import SamePool2d
 
 POOLS = (nn.MaxPool2d, nn.AvgPool2d)
@@ -111,8 +112,6 @@ def _ceil_extra(size: int, k: int, s: int, p: int, d: int) -> int:
 def _shape_model(cfg: ModelConfig, image_size: int) -> nn.Module:
     """The model without heads; its random draws do not move torch's RNG (the meta device would avoid the
     draws, but its first use costs seconds)."""
-    from toonlab.models import MODELS
-
     with torch.random.fork_rng(devices=[]):
         return MODELS.get(cfg.name)(cfg, {}, image_size=image_size)
 

@@ -13,23 +13,26 @@ Example:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
 
 from toonlab.console import ensure_console
-from toonlab.data.cache import decode_image, failure_reason, parse_background
+from toonlab.data.masks import mask_names, read_mask, resize_mask
 from toonlab.data.samples import TaskSpec
+from toonlab.data.sources.base import find_images
 from toonlab.errors import ToonlabError
 from toonlab.explain.attribution import BASELINES, DEFAULT_METHODS, METHODS, attribute, find_layer
 from toonlab.explain.panels import panel, prediction_title
 from toonlab.explain.scores import score_image, score_table, write_scores_csv
+from toonlab.inference.images import decode_images
+from toonlab.inference.networks import RunNetwork, all_tasks, load_networks
+from toonlab.inference.run_data import load_run_data, model_labels
 from toonlab.progress import Progress
-from toonlab.runs import best_checkpoints, model_from_checkpoint
-from toonlab.train.checkpoint import load_checkpoint
+from toonlab.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -37,29 +40,6 @@ EXPLAIN_DIR = "explain"
 SCORES_FILE = "scores.csv"
 DEFAULT_IMAGES = 8  # test images explained when none are given
 SCORE_METHODS = ("saliency", "gradcam")  # one backward pass each: 200 images x 18 tasks in ~2 min on 2 cores
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
-
-
-@dataclass
-class Network:
-    """One trained network of a run and how its inputs are made."""
-
-    model: torch.nn.Module
-    tasks: dict[str, TaskSpec]
-    size: int
-    rgb: tuple[int, int, int]
-    grayscale: bool
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-
-    def normalise(self, pixels: np.ndarray, device: torch.device) -> torch.Tensor:
-        """(B, H, W, 3) uint8 → normalised (B, 3, H, W) float, channels-last (faster convs on CPU)."""
-        x = torch.from_numpy(np.ascontiguousarray(pixels)).to(device).permute(0, 3, 1, 2).float()
-        m, s = (torch.tensor(v, device=device).view(1, -1, 1, 1) * 255 for v in (self.mean, self.std))
-        return ((x - m) / s).contiguous(memory_format=torch.channels_last)
-
-    def decode(self, paths: Sequence[Path]) -> np.ndarray:
-        return np.stack([_decode(p, self.size, self.rgb, self.grayscale) for p in paths])
 
 
 def explain_run(
@@ -87,21 +67,21 @@ def explain_run(
         The PNG paths written, image by image within each task.
     """
     ensure_console()
-    run, dev = Path(run), torch.device(device)
+    run = Path(run)
     options = method_options(methods, steps=steps, baseline=baseline, samples=samples, stdev=stdev, layer=layer)
     data = _run_data(run, required=images is None)
-    paths = _image_paths(images) if images else _test_images(data, DEFAULT_IMAGES)
+    paths = find_images(images) if images else _test_images(data, DEFAULT_IMAGES)
     found = _data_rows(data, paths)
     folders = _unique_stems(paths)
     out = Path(out) if out else run / EXPLAIN_DIR
     written = []
-    nets = list(networks(run, tasks, dev, layer=layer if "gradcam" in options else None))
+    nets = networks(run, tasks, device, layer=layer if "gradcam" in options else None)
     bar = Progress("explain", total=len(paths) * sum(len(net.tasks) for net in nets), enabled=progress, unit="panel")
     for net in nets:
-        pixels = net.decode(paths)
+        pixels = decode_images(paths, net.prep)[0]
         truth = {name: _true_labels(data, found, spec, len(paths)) for name, spec in net.tasks.items()}
         for lo in range(0, len(paths), batch_size):
-            x = net.normalise(pixels[lo : lo + batch_size], dev)
+            x = net.prep.to_tensor(pixels[lo : lo + batch_size], net.runtime)
             outputs = _predict(net.model, x, net.tasks)
             for name, spec in net.tasks.items():
                 maps = {m: attribute(net.model, x, name, spec, None, m, **_with_prep(opts, net))
@@ -136,24 +116,25 @@ def score_run(
         ratio, hit_rate, n).
     """
     ensure_console()
-    run, dev = Path(run), torch.device(device)
+    run = Path(run)
     options = method_options(methods, steps=steps, baseline=baseline, samples=samples, stdev=stdev, layer=layer)
     data = _run_data(run, required=True)
     names = _mask_names(data.root)
     rows = choose_rows(data.splits["test"], n, seed)
     paths = [Path(data.root) / data.rel_paths[r] for r in rows]
     records: list[dict[str, Any]] = []
-    nets = list(networks(run, tasks, dev, layer=layer if "gradcam" in options else None))
+    nets = networks(run, tasks, device, layer=layer if "gradcam" in options else None)
     total = len(paths) * sum(len([t for t in net.tasks if t in names]) for net in nets)
     bar = Progress("explain --score", total=total, enabled=progress, unit="img")
     for net in nets:
         scored = [t for t in net.tasks if t in names]
         if not scored:
             continue
-        pixels = data.images[rows] if data.images.shape[1] == net.size else net.decode(paths)
+        size = net.prep.image_size
+        pixels = data.images[rows] if data.images.shape[1] == size else decode_images(paths, net.prep)[0]
         for lo in range(0, len(paths), batch_size):
-            x = net.normalise(pixels[lo : lo + batch_size], dev)
-            masks = [_masks(p, names, scored, net.size) for p in paths[lo : lo + batch_size]]
+            x = net.prep.to_tensor(pixels[lo : lo + batch_size], net.runtime)
+            masks = [_masks(p, names, scored, size) for p in paths[lo : lo + batch_size]]
             for name in scored:
                 for m, opts in options.items():
                     maps = attribute(net.model, x, name, net.tasks[name], None, m, **_with_prep(opts, net))
@@ -191,22 +172,21 @@ def method_options(methods: Sequence[str] | str, *, steps: int, baseline: str, s
     return {m: per[m] for m in dict.fromkeys(methods)}
 
 
-def networks(run: Path, tasks: str | Sequence[str], device: torch.device, *,
-             layer: str | None = None) -> Iterator[Network]:
-    """Each trained network of ``run`` with only the asked ``tasks`` kept (networks without any are skipped)."""
-    wanted = _wanted_tasks(run, tasks)
-    for path in best_checkpoints(run):
-        model, specs, ckpt = model_from_checkpoint(path, device)
-        keep = {t: s for t, s in specs.items() if wanted is None or t in wanted}
-        if not keep:
-            continue
-        if layer is not None:
-            find_layer(model, layer)  # a missing layer fails before any work
-        prep = ckpt["preprocessing"]
-        rgb, grey = parse_background(prep.get("background", "white")), bool(prep.get("grayscale", False))
-        rgb = (_luma(rgb),) * 3 if grey else rgb
-        yield Network(model.to(memory_format=torch.channels_last), keep, int(prep["image_size"]), rgb, grey,
-                      tuple(prep.get("mean", (0.5,) * 3)), tuple(prep.get("std", (0.25,) * 3)))
+def networks(run: Path, tasks: str | Sequence[str], device: str | torch.device, *,
+             layer: str | None = None) -> list[RunNetwork]:
+    """Each trained network of ``run`` with only the asked ``tasks`` kept (networks without any are left out),
+    in fp32 and channels-last (gradients are taken in full precision)."""
+    nets = load_networks(run, device=str(device))
+    wanted = _wanted_tasks(nets, tasks)
+    runtime = Runtime(nets[0].runtime.device, "fp32", channels_last=True)  # the device load_networks resolved
+    kept = []
+    for net in nets:
+        keep = {t: s for t, s in net.tasks.items() if wanted is None or t in wanted}
+        if keep:
+            if layer is not None:
+                find_layer(net.model, layer)  # a missing layer fails before any work
+            kept.append(replace(net, model=net.model.to(memory_format=torch.channels_last), tasks=keep, runtime=runtime))
+    return kept
 
 
 def choose_rows(test: np.ndarray, n: int, seed: int | None) -> np.ndarray:
@@ -223,12 +203,12 @@ def choose_rows(test: np.ndarray, n: int, seed: int | None) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(test, n, replace=False))
 
 
-def _with_prep(options: dict[str, Any], net: Network) -> dict[str, Any]:
+def _with_prep(options: dict[str, Any], net: RunNetwork) -> dict[str, Any]:
     """Add the network's preprocessing to the options that need it (IG baselines, SmoothGrad noise)."""
     if "baseline" in options:
-        return {**options, "background": net.rgb, "mean": net.mean, "std": net.std}
+        return {**options, "background": net.prep.input_rgb, "mean": net.prep.mean, "std": net.prep.std}
     if "samples" in options:
-        return {**options, "std": net.std}
+        return {**options, "std": net.prep.std}
     return options
 
 
@@ -240,13 +220,11 @@ def _predict(model: torch.nn.Module, x: torch.Tensor, tasks: dict[str, TaskSpec]
             for t, spec in tasks.items()}
 
 
-def _wanted_tasks(run: Path, tasks: str | Sequence[str]) -> set[str] | None:
+def _wanted_tasks(nets: Sequence[RunNetwork], tasks: str | Sequence[str]) -> set[str] | None:
     if tasks == "all" or tasks == ["all"] or not tasks:
         return None
     wanted = {tasks} if isinstance(tasks, str) else set(tasks)
-    known = set()
-    for path in best_checkpoints(run):
-        known |= set(load_checkpoint(path)["tasks"])
+    known = set(all_tasks(nets))
     if wanted - known:
         raise ToonlabError(f"--task must be 'all' or tasks the run predicts: {', '.join(sorted(known))}. "
                            f"Received: {', '.join(sorted(wanted - known))}")
@@ -255,10 +233,8 @@ def _wanted_tasks(run: Path, tasks: str | Sequence[str]) -> set[str] | None:
 
 def _run_data(run: Path, *, required: bool):
     """The run's prepared data (labels, splits, cache) or, when not required and unavailable, None."""
-    from toonlab.evaluate.run import load_for_eval
-
     try:
-        return load_for_eval(run, detect_duplicates=False)[1]
+        return load_run_data(run, detect_duplicates=False)[1]
     except ToonlabError as e:
         if required:
             raise
@@ -276,8 +252,6 @@ def _data_rows(data, paths: Sequence[Path]) -> list[tuple[int, int]]:
 
 def _true_labels(data, found: list[tuple[int, int]], spec: TaskSpec, n: int) -> np.ndarray:
     """The true label (model class index or value) of each image found in the run's data; NaN elsewhere."""
-    from toonlab.evaluate.run import model_labels
-
     labels = np.full(n, np.nan)
     if found and spec.name in data.tasks:
         y, _ = model_labels(data, spec, np.array([row for _, row in found], np.int64))
@@ -292,21 +266,6 @@ def _test_images(data, n: int) -> list[Path]:
     return [Path(data.root) / data.rel_paths[r] for r in rows]
 
 
-def _image_paths(images: Sequence[str | Path]) -> list[Path]:
-    """Files as given; folders expand to the images inside them (sorted)."""
-    paths: list[Path] = []
-    for item in map(Path, images):
-        if item.is_dir():
-            paths += sorted(p for p in item.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-        elif item.is_file():
-            paths.append(item)
-        else:
-            raise ToonlabError(f"No image file or folder at {str(item)!r}. Received: {str(item)!r}")
-    if not paths:
-        raise ToonlabError(f"No images found to explain. Received: {[str(i) for i in images]}")
-    return paths
-
-
 def _unique_stems(paths: Sequence[Path]) -> list[str]:
     """One output folder name per image: its stem, with -2, -3... when stems repeat."""
     seen: dict[str, int] = {}
@@ -317,30 +276,12 @@ def _unique_stems(paths: Sequence[Path]) -> list[str]:
     return names
 
 
-def _decode(path: Path, size: int, rgb: tuple[int, int, int], grayscale: bool) -> np.ndarray:
-    try:
-        return decode_image(path, size, rgb, grayscale)
-    except Exception as e:  # noqa: BLE001 - PIL raises many types; each becomes one sentence
-        raise ToonlabError(f"Cannot explain {str(path)!r}: {failure_reason(path, e)}.") from None
-
-
-def _luma(rgb: tuple[int, int, int]) -> int:
-    """The grey PIL makes of a colour (ITU-R 601), as training's grayscale conversion does."""
-    return int(round((rgb[0] * 299 + rgb[1] * 587 + rgb[2] * 114) / 1000))
-
-
 def _mask_names(root: Path) -> list[str]:
-    try:
-        from toonlab.data.masks import mask_names
-    except ImportError:
-        raise ToonlabError("This toonlab cannot read region masks (no toonlab.data.masks).") from None
     return list(mask_names(root))  # DataError saying how to draw a set with masks when there are none
 
 
 def _masks(path: Path, names: list[str], tasks: list[str], size: int) -> dict[str, np.ndarray]:
     """The regions of ``tasks`` in one image, resized to the network's input size (``names``: every bit's
     attribute, as read_mask needs them all). Raises DataError when the mask file is missing."""
-    from toonlab.data.masks import read_mask, resize_mask
-
     found = read_mask(path, names)
     return {t: np.asarray(resize_mask(found[t], size), dtype=bool) for t in tasks}

@@ -43,6 +43,7 @@ from toonlab.explain.diagnose import (
     make_probe,
 )
 from toonlab.models.init import layer_groups, per_layer
+from toonlab.text_table import format_table
 
 MAX_STEP = math.log(10.0)  # largest change of one range per round
 PROBE_STEP = math.log(2.0)  # the nudge that measures each range's effect
@@ -175,9 +176,8 @@ def format_tune(result: TuneResult) -> str:
     cols = _columns(result.before, result.groups)
     rows = [(b.name, f"{result.start[c]:g}", f"{result.ranges[c]:g}", _num(_value(b, result.measure)), b.flag,
              _num(_value(a, result.measure)), a.flag) for b, a, c in zip(result.before, result.after, cols)]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [f"note: {n}" for n in result.notes]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
+    lines.append(format_table(header, rows))
     (lo, hi), rounds = result.band, f"{result.rounds} round{'' if result.rounds == 1 else 's'}"
     if result.unconverged:
         lines.append(f"not converged after {rounds}: {', '.join(result.unconverged)} still outside {lo:g}..{hi:g}")

@@ -35,7 +35,9 @@ from torch import nn
 
 from toonlab.errors import ToonlabError
 from toonlab.explain.panels import PANE, compose, font
-from toonlab.explain.run import Network, networks
+from toonlab.explain.run import networks
+from toonlab.inference.images import decode_images
+from toonlab.inference.networks import RunNetwork
 from toonlab.runs import best_checkpoints, load_run_config
 
 log = logging.getLogger(__name__)
@@ -184,8 +186,8 @@ def visualize_run(run: str | Path, image: str | Path | None = None, *, out: str 
     for ckpt, net in zip(checkpoints, networks(run, "all", dev), strict=True):
         owner = ckpt.parent.parent  # RUN (shared mode) or RUN/tasks/<task> (separate mode)
         folder = out if owner == run else out / owner.name
-        pixels = net.decode([path])
-        x = net.normalise(pixels, dev)
+        pixels = decode_images([path], net.prep)[0]
+        x = net.prep.to_tensor(pixels, net.runtime)
         written.append(_save_image(folder / path.stem / "input.png", pixels[0]))
         backbone = getattr(net.model, "backbone", net.model)
         if hasattr(backbone, "stages"):
@@ -209,11 +211,11 @@ def first_test_image(run: Path) -> Path:
     return Path(load_run_config(run).data.path) / first
 
 
-def _cnn_pictures(folder: Path, stem: str, net: Network, x: torch.Tensor, max_channels: int) -> list[Path]:
+def _cnn_pictures(folder: Path, stem: str, net: RunNetwork, x: torch.Tensor, max_channels: int) -> list[Path]:
     conv = next(m for m in net.model.backbone.stages.modules() if isinstance(m, nn.Conv2d))
-    w = conv.weight.sum(1, keepdim=True) if net.grayscale else conv.weight  # a grey input: channels add up
+    w = conv.weight.sum(1, keepdim=True) if net.prep.grayscale else conv.weight  # a grey input: channels add up
     o, _, kh, kw = w.shape
-    note = ", channels summed (grey input)" if net.grayscale else ""
+    note = ", channels summed (grey input)" if net.prep.grayscale else ""
     written = [_save(folder / "filters.png", filter_grid(w), f"first conv layer: {o} filters {kh}x{kw}",
                      f"each filter min-max normalised{note}")]
     for name, maps in feature_maps(net.model, x):
@@ -224,7 +226,7 @@ def _cnn_pictures(folder: Path, stem: str, net: Network, x: torch.Tensor, max_ch
     return written
 
 
-def _mlp_pictures(folder: Path, stem: str, net: Network, pixels: np.ndarray, x: torch.Tensor,
+def _mlp_pictures(folder: Path, stem: str, net: RunNetwork, pixels: np.ndarray, x: torch.Tensor,
                   max_channels: int) -> list[Path]:
     hidden, linears = _hidden_linears(net.model)
     if not linears:
@@ -232,7 +234,7 @@ def _mlp_pictures(folder: Path, stem: str, net: Network, pixels: np.ndarray, x: 
         return []
     written = []
     positions = _layer_positions(linears, LAYERS)
-    weights = neuron_weights(net.model, net.size, max_neurons=max_channels, grayscale=net.grayscale)
+    weights = neuron_weights(net.model, net.prep.image_size, max_neurons=max_channels, grayscale=net.prep.grayscale)
     for name, images in weights.items():
         pos = positions[name]
         how = "weights as images" if pos == 0 else "weights back-projected to the image (activations as identity)"
@@ -243,16 +245,16 @@ def _mlp_pictures(folder: Path, stem: str, net: Network, pixels: np.ndarray, x: 
     return written
 
 
-def _outputs_figure(path: Path, stem: str, net: Network, pixels: np.ndarray, x: torch.Tensor,
+def _outputs_figure(path: Path, stem: str, net: RunNetwork, pixels: np.ndarray, x: torch.Tensor,
                     linears: list[int]) -> Path:
     """The paper's figure: image, first/middle neuron weights and weight x pixel, then activation strips."""
     first = net.model.backbone.hidden[linears[0]]
     n = first.out_features
-    w = as_images(first.weight[[0, n // 2]].detach(), net.size)
+    w = as_images(first.weight[[0, n // 2]].detach(), net.prep.image_size)
     contrib = w * _numpy(x[0]).transpose(1, 2, 0)
-    if net.grayscale:
+    if net.prep.grayscale:
         w, contrib = w.sum(-1, keepdims=True), contrib.sum(-1, keepdims=True)
-    scale = max(1, round(PANE / net.size))
+    scale = max(1, round(PANE / net.prep.image_size))
     panes = [pixels] + [np.broadcast_to(_to_uint8(_minmax(a[None]))[0], pixels.shape) for a in (*w, *contrib)]
     panes = [p.repeat(scale, 0).repeat(scale, 1) for p in panes]
     labels = ["input image", "first neuron weights", "middle neuron weights", "first neuron outputs",

@@ -19,12 +19,14 @@ import torch
 from toonlab.config import ModelConfig
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
+from toonlab.models.backbones import BACKBONES
 from toonlab.models.cnn import CNNBackbone, branch_width
 from toonlab.models.init import init_layers, layer_groups
 from toonlab.models.mlp import MLPBackbone
 from toonlab.models.network import MultiHeadNet
 from toonlab.models.options import check_model_config, dense_activation
 from toonlab.models.regularizers import apply_connect, connect_targets, freeze_biases
+from toonlab.models.transfer import pretrained_model
 from toonlab.registry import Registry
 
 MODELS: Registry = Registry("model")
@@ -46,9 +48,6 @@ def mlp(cfg: ModelConfig, tasks: dict[str, TaskSpec], *, image_size: int) -> Mul
 
 
 def _register_backbones() -> None:
-    from toonlab.models.backbones import BACKBONES
-    from toonlab.models.transfer import pretrained_model
-
     for name in BACKBONES:
         MODELS.register(name)(lambda cfg, tasks, *, image_size: pretrained_model(cfg, tasks))
 
@@ -58,8 +57,6 @@ _register_backbones()
 
 def recommended_size(cfg: ModelConfig) -> int:
     """The input size a model is made for: a pretrained backbone's (224), else 64."""
-    from toonlab.models.backbones import BACKBONES
-
     return BACKBONES[cfg.name].size if cfg.name in BACKBONES else 64
 
 

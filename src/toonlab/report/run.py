@@ -27,8 +27,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from toonlab import __version__
 from toonlab.atomic import write_text_atomic
+from toonlab.version import __version__
 from toonlab.report.curves import curves_section
 from toonlab.report.evaluation import confusion_section, mistakes_section, robustness_section
 from toonlab.report.explanations import explain_section

@@ -7,9 +7,10 @@ Example:
     >>> export_onnx("runs/demo", "demo.onnx")  # doctest: +SKIP
 """
 
-from toonlab.ship.networks import Preprocessing, RunNetwork, load_networks
+from toonlab.data.sources.base import find_images
+from toonlab.inference.networks import Preprocessing, RunNetwork, load_networks
 from toonlab.ship.onnx_export import export_onnx
-from toonlab.ship.predict import Predictions, find_images, predict_images
+from toonlab.ship.predict import Predictions, predict_images
 from toonlab.ship.table import format_predictions, write_predictions_csv
 
 __all__ = ["Predictions", "Preprocessing", "RunNetwork", "export_onnx", "find_images", "format_predictions",

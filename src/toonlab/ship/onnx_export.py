@@ -35,10 +35,10 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
-from toonlab import __version__
+from toonlab.version import __version__
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
-from toonlab.ship.networks import (
+from toonlab.inference.networks import (
     Preprocessing,
     RunNetwork,
     all_tasks,

@@ -1,7 +1,7 @@
 """``toonlab predict``: each task's label and probability (or value) for new image files.
 
 Images are decoded and normalised with the run's own preprocessing (see
-:class:`~toonlab.ship.networks.Preprocessing`), in batches, and run through every network of the run
+:class:`~toonlab.inference.networks.Preprocessing`), in batches, and run through every network of the run
 (one in shared mode, one per task in separate mode). A k-fold or repeats parent folder predicts with
 every member and averages: class probabilities for classification, values for regression.
 Files that cannot be decoded are collected with the reason, not raised.
@@ -24,19 +24,11 @@ import numpy as np
 from toonlab.console import ensure_console
 from toonlab.data.cache import failure_reason
 from toonlab.data.samples import Skipped, TaskSpec
-from toonlab.data.sources.base import IMAGE_SUFFIXES
-from toonlab.data.sources.base import find_images as find_image_names
+from toonlab.data.sources.base import find_images
 from toonlab.errors import ToonlabError
+from toonlab.inference.networks import Preprocessing, shared_preprocessing
+from toonlab.inference.predict import average_outputs, common_tasks, load_member_networks
 from toonlab.progress import Progress
-from toonlab.runs import member_runs
-from toonlab.ship.networks import (
-    Preprocessing,
-    RunNetwork,
-    all_tasks,
-    load_networks,
-    shared_preprocessing,
-)
-from toonlab.train.loop import predict
 
 
 @dataclass
@@ -115,7 +107,7 @@ def predict_images(
             files += ok
             failures += bad
             if ok:
-                for name, out in _average(sets, prep, pixels).items():
+                for name, out in average_outputs(sets, prep, pixels).items():
                     chunks[name].append(out)
             bar.update(len(ok) + len(bad))
     if not files:
@@ -123,42 +115,6 @@ def predict_images(
                            f"{failures[0].reason}. Pass image files PIL can open.")
     outputs = {name: np.concatenate(parts) for name, parts in chunks.items()}
     return Predictions(files, tasks, outputs, failures, members=len(sets))
-
-
-def load_member_networks(run: str | Path, *, device: str = "auto") -> list[list[RunNetwork]]:
-    """The networks of ``run``: one set per member of a k-fold/repeats parent, else the run's one set."""
-    return [load_networks(member, device=device) for member in member_runs(run) or [Path(run)]]
-
-
-def predict_pixels(sets: list[list[RunNetwork]], prep: Preprocessing, pixels: np.ndarray, *,
-                   batch_size: int = 64) -> dict[str, np.ndarray]:
-    """Outputs per task for decoded ``(N, H, W, 3)`` uint8 ``pixels``, averaged over ``sets`` (see
-    :func:`load_member_networks`): class probabilities ``(N, K)`` or regression values ``(N,)``."""
-    chunks = [_average(sets, prep, pixels[lo : lo + batch_size]) for lo in range(0, len(pixels), batch_size)]
-    return {name: np.concatenate([c[name] for c in chunks]) for name in chunks[0]}
-
-
-def find_images(images: Sequence[str | Path]) -> list[Path]:
-    """Files as given; folders expand (recursively, sorted, hidden entries skipped) to their image files.
-
-    Raises:
-        ToonlabError: a path that does not exist, or no image found at all.
-    """
-    if isinstance(images, (str, Path)):
-        images = [images]
-    paths: list[Path] = []
-    for item in map(Path, images):
-        if item.is_dir():
-            paths += [item / rel for rel in find_image_names(item, IMAGE_SUFFIXES)]
-        elif item.is_file():
-            paths.append(item)
-        else:
-            raise ToonlabError(f"No image file or folder at {str(item)!r}. Pass image files or folders of images. "
-                               f"Received: {str(item)!r}")
-    if not paths:
-        raise ToonlabError(f"No images found (looked for {', '.join(IMAGE_SUFFIXES)} files). "
-                           f"Received: {[str(i) for i in images]}")
-    return paths
 
 
 def _decode_batch(paths: Sequence[Path], prep: Preprocessing) -> tuple[np.ndarray, list[str], list[Skipped]]:
@@ -171,26 +127,3 @@ def _decode_batch(paths: Sequence[Path], prep: Preprocessing) -> tuple[np.ndarra
         except Exception as e:  # noqa: BLE001 - PIL raises many types; each becomes a reported file
             bad.append(Skipped(str(path), failure_reason(path, e)))
     return (np.stack(pixels) if pixels else np.empty((0,))), ok, bad
-
-
-def _average(sets: list[list[RunNetwork]], prep: Preprocessing, pixels: np.ndarray) -> dict[str, np.ndarray]:
-    """Per task the mean over ``sets`` of probabilities (classification) or values (regression)."""
-    total: dict[str, np.ndarray] = {}
-    for nets in sets:
-        for net in nets:
-            x = prep.to_tensor(pixels, net.runtime)
-            for name, out in predict(net.model, [(x, None)], runtime=net.runtime).items():
-                total[name] = total[name] + out if name in total else out
-    return {name: out / len(sets) for name, out in total.items()} if len(sets) > 1 else total
-
-
-def common_tasks(sets: list[list[RunNetwork]]) -> dict[str, TaskSpec]:
-    """The tasks every member predicts, with identical classes (else averaging would mix classes up)."""
-    tasks = all_tasks(sets[0])
-    for nets in sets[1:]:
-        other = all_tasks(nets)
-        if {n: s.classes for n, s in other.items()} != {n: s.classes for n, s in tasks.items()}:
-            raise ToonlabError(f"The members of this k-fold/repeats folder predict different tasks or classes "
-                               f"({nets[0].path} differs from {sets[0][0].path}), so they cannot be averaged. "
-                               "Predict with one member folder instead.")
-    return tasks

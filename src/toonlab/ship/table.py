@@ -15,6 +15,7 @@ import csv
 from pathlib import Path
 
 from toonlab.errors import ToonlabError
+from toonlab.text_table import format_table
 from toonlab.ship.predict import Predictions
 
 
@@ -87,9 +88,7 @@ def _csv_cells(preds: Predictions, name: str, top: int) -> list[list[str]]:
 
 
 def _grid(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = [header, ["-" * w for w in widths], *rows]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines)
+    return format_table(header, rows, rule=True)
 
 
 def _check_top(top: int) -> None:

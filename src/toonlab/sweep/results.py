@@ -20,6 +20,7 @@ from toonlab.runs import CONFIG_FILE
 from toonlab.sweep import claims
 from toonlab.sweep.params import decode, short
 from toonlab.sweep.spec import SweepSpec, grid_points
+from toonlab.text_table import format_table
 
 RESULTS_FILE = "results.csv"
 BEST_FILE = "best.yaml"
@@ -71,7 +72,7 @@ def rank(rows: list[Row], direction: str) -> list[Row]:
     return ranked
 
 
-def format_table(rows: list[Row], spec: SweepSpec, *, limit: int = 30) -> str:
+def format_results(rows: list[Row], spec: SweepSpec, *, limit: int = 30) -> str:
     """The ranked table as text: rank, round, each param, the metric, epochs, wall time, state, test of the best."""
     keys = [p.key for p in spec.space]
     head = ["rank", *(["round"] if spec.strategy.kind == "rounds" else []), *[k.rpartition(".")[2] for k in keys],
@@ -88,8 +89,7 @@ def format_table(rows: list[Row], spec: SweepSpec, *, limit: int = 30) -> str:
         if len(head) > len(cells):
             cells.append(_num(r.test.get(test_key)) if r is best else "")
         lines.append(cells)
-    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
-    text = "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines)
+    text = format_table(head, lines[1:])
     more = f"\n... and {len(rows) - limit} more in {RESULTS_FILE}" if len(rows) > limit else ""
     return text + more
 

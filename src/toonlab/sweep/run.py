@@ -95,10 +95,10 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, storage: str | None = None, w
             work(sweep)
         else:
             _spawn(sweep, url, workers, say)
-    return write_report(sweep) if report else None
+    return write_results(sweep) if report else None
 
 
-def write_report(sweep: Sweep) -> SweepReport:
+def write_results(sweep: Sweep) -> SweepReport:
     """Rank every point, write results.csv, best.yaml and the plots of each round."""
     studies = _studies(sweep)
     rows = collect(sweep.spec, studies)

@@ -23,6 +23,7 @@ from toonlab.config import ExperimentConfig
 from toonlab.runs import CONFIG_FILE, METRICS_FILE, history_files, read_history
 from toonlab.sweep.spec import Round, SweepSpec, apply_point
 from toonlab.train.callbacks import Callback
+from toonlab.workflows.train import train
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,6 @@ def run_trial(cfg: ExperimentConfig, folder: Path, metric: str, direction: str, 
     With ``prune``, every epoch's ``metric`` is reported to ``trial``; ``optuna.TrialPruned`` ends it early.
     With a ``deadline`` (a ``time.monotonic()`` value), an epoch that ends after it ends the trial the same way.
     """
-    from toonlab.train.run import train
-
     if not (folder / METRICS_FILE).exists():
         callbacks = []
         if trial is not None and (prune or deadline is not None):

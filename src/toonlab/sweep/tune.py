@@ -32,16 +32,18 @@ from typing import Any
 
 from toonlab.budget import format_duration, parse_duration
 from toonlab.config import ExperimentConfig, save_config
+from toonlab.report import refresh_report
 from toonlab.runs import CONFIG_FILE, METRICS_FILE
 from toonlab.sweep.clock import SPENT, SearchClock
 from toonlab.sweep.params import encode_point, short
 from toonlab.sweep.results import BEST_FILE, Row
-from toonlab.sweep.run import write_report
+from toonlab.sweep.run import write_results
 from toonlab.sweep.spec import SweepSpec, apply_point
 from toonlab.sweep.storage import open_storage, storage_url
 from toonlab.sweep.tune_recipe import TuneRecipe, load_recipe
 from toonlab.sweep.tune_search import TuneError, base_config, label_tasks, search_spec, start_point
 from toonlab.sweep.worker import Sweep, SweepChanged, work
+from toonlab.workflows.train import train
 
 log = logging.getLogger(__name__)
 STUDY = "tune"
@@ -114,10 +116,10 @@ def _search(sweep: Sweep, study, start: dict[str, Any]) -> list[Row]:
     """Train trials (the first at ``start``) until the clock or the trial cap stops them; rank them all."""
     if not study.trials:
         study.enqueue_trial(encode_point(start))
-    with _quiet("toonlab.train", "toonlab.data"):
+    with _quiet("toonlab.train", "toonlab.workflows", "toonlab.data"):
         work(sweep)
     sweep.clock.stop()
-    return write_report(sweep).rows
+    return write_results(sweep).rows
 
 
 def check_budget(budget: str | float, recipe: TuneRecipe) -> float:
@@ -176,9 +178,6 @@ def _train_final(cfg: ExperimentConfig, run: Path, left_s: float, study, say) ->
     if (run / METRICS_FILE).exists():
         say(f"The final run {run} finished earlier; not trained again.")
         return run, json.loads((run / METRICS_FILE).read_text(encoding="utf-8")), True
-    from toonlab.report import refresh_report
-    from toonlab.train.run import train
-
     cfg.train.budget = f"{round(left_s)}s"
     resume = (run / CONFIG_FILE).exists()
     say(f"{'Resuming' if resume else 'Training'} the best setting on all images in {run} "

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from toonlab.config import ExperimentConfig, load_yaml, resolve_config, set_option
+from toonlab.data.sources import SourceOptions, load_labels
 from toonlab.errors import ToonlabError
 from toonlab.sweep.space import Param, set_key
 from toonlab.sweep.spec import SweepSpec, parse_sweep
@@ -60,8 +61,6 @@ def base_config(data: str | Path | None, recipe: TuneRecipe, *, config: str | Pa
 
 def label_tasks(cfg: ExperimentConfig) -> dict[str, Any]:
     """The tasks the data's labels give (``{name: TaskSpec}``), read without decoding any image."""
-    from toonlab.data.sources import SourceOptions, load_labels
-
     d = cfg.data
     return load_labels(d.path, source=d.source, tasks=d.tasks, limit=d.limit,
                        options=SourceOptions.from_config(d)).tasks

@@ -20,6 +20,7 @@ from typing import Any
 
 import optuna
 
+from toonlab.config import to_dict
 from toonlab.sweep import claims
 from toonlab.sweep.claims import ERROR, INTERRUPTED, SLOT, VOID
 from toonlab.sweep.clock import SearchClock
@@ -80,8 +81,6 @@ class SweepChanged(SweepError):
 
 def fingerprint(spec: SweepSpec) -> str:
     """What must not change while a study is resumed: the points or space, strategy, metric and base config."""
-    from toonlab.config import to_dict
-
     space = [[p.key, p.kind, list(p.values), p.low, p.high, p.int] + ([p.presets] if p.presets else [])
              for p in spec.space]  # presets only where present: older studies keep their fingerprint
     return json.dumps({"space": space, "strategy": repr(spec.strategy), "metric": spec.metric,

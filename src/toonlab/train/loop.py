@@ -1,4 +1,4 @@
-"""The training loop: ``train_one_epoch``, ``evaluate``, ``predict`` and ``fit``, read top to bottom.
+"""The training loop: ``train_one_epoch``, ``evaluate`` and ``fit``, read top to bottom.
 
 ``fit`` survives two kinds of trouble. Divergence: a non-finite loss or gradient, or a finite loss that
 runs away (:mod:`toonlab.train.runaway`), rolls the run back to the start of the epoch with a lower
@@ -15,7 +15,6 @@ import logging
 import time
 from typing import Any, Callable, Iterable
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -23,15 +22,15 @@ from toonlab.data.augment import augment_generator
 from toonlab.data.samples import TaskSpec
 from toonlab.progress import Progress
 from toonlab.runtime import Runtime
-from toonlab.train.checkpoint import save_checkpoint
+from toonlab.inference.checkpoint import save_checkpoint
 from toonlab.train.divergence import (DivergenceError, Snapshot, StepDiverged, check_gradients, check_loss,
                                       divergence_message, lower_lr)
-from toonlab.train.losses import multitask_loss
+from toonlab.models.losses import multitask_loss
 from toonlab.train.optim import advance
 from toonlab.train.runaway import RunawayWatch
 from toonlab.train.state import Fit, FitOptions, Meter
 
-__all__ = ["Fit", "FitOptions", "evaluate", "fit", "predict", "train_one_epoch", "train_step"]
+__all__ = ["Fit", "FitOptions", "evaluate", "fit", "train_one_epoch", "train_step"]
 log = logging.getLogger(__name__)
 EPOCH_LINES_EVERY_S = 60.0  # no terminal: a plain progress line within an epoch at most this often
 
@@ -116,23 +115,6 @@ def evaluate(
         _, parts = multitask_loss(outputs, y, tasks)
         meter.update(outputs, y, parts)
     return meter.logs("val")
-
-
-@torch.no_grad()
-def predict(
-    model: nn.Module, batches: Iterable[tuple[torch.Tensor, torch.Tensor]], *, runtime: Runtime
-) -> dict[str, np.ndarray]:
-    """Per task, in batch order: class probabilities ``(N, K)`` (classification) or values ``(N,)``
-    (regression heads, which output one number per image), as float32."""
-    model.eval()
-    chunks: dict[str, list[np.ndarray]] = {}
-    for x, _ in batches:
-        with runtime.autocast():
-            outputs = model(x)
-        for name, out in outputs.items():
-            out = out.float()
-            chunks.setdefault(name, []).append((torch.softmax(out, 1) if out.dim() == 2 else out).cpu().numpy())
-    return {name: np.concatenate(parts) for name, parts in chunks.items()}
 
 
 def fit(state: Fit, train_batches: Any, val_batches: Any, *, epochs: int, progress: bool = False) -> Fit:

@@ -2,7 +2,7 @@
 
 ``Fit.training_state`` is the part a divergence rollback restores (weights, optimizer, scheduler,
 RNGs, position in the epoch); ``Fit.checkpoint_payload`` adds the epoch, callbacks, rollback count
-and ``meta`` for ``last.pt`` / ``best.pt`` (keys documented in :mod:`toonlab.train.checkpoint`).
+and ``meta`` for ``last.pt`` / ``best.pt`` (keys documented in :mod:`toonlab.inference.checkpoint`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.runtime import Runtime
 from toonlab.train.callbacks.base import Callback
-from toonlab.train.losses import fully_labelled, labelled
+from toonlab.models.losses import fully_labelled, labelled
 
 
 class Meter:
@@ -195,7 +195,7 @@ class Fit:
         self.meter = Meter.from_state(state["meter"]) if self.step and state.get("meter") else None
 
     def checkpoint_payload(self) -> dict[str, Any]:
-        """Everything needed to resume or to use the model (see toonlab.train.checkpoint)."""
+        """Everything needed to resume or to use the model (see toonlab.inference.checkpoint)."""
         return {
             **self.training_state(),
             "epoch": self.epoch,

@@ -11,7 +11,7 @@ import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from toonlab.data.samples import LabelSet
 from toonlab.errors import DataError
@@ -120,9 +120,28 @@ def find_files(root: Path) -> list[str]:
     return sorted(found)
 
 
-def find_images(root: Path, suffix: str | tuple[str, ...] = ".png") -> list[str]:
-    """Relative paths (sorted) of every file under ``root`` ending in ``suffix`` (any case)."""
-    return [rel for rel in find_files(root) if rel.lower().endswith(suffix)]
+def find_images(images: str | Path | Sequence[str | Path]) -> list[Path]:
+    """The image files named by ``images``: files as given; folders expand (recursively, sorted, hidden entries
+    skipped) to their files ending in one of ``IMAGE_SUFFIXES``. The one way toonlab finds images to predict,
+    explain or export with.
+
+    Raises:
+        DataError: a path that does not exist, or no image found at all.
+    """
+    items = [images] if isinstance(images, (str, Path)) else list(images)
+    paths: list[Path] = []
+    for item in map(Path, items):
+        if item.is_dir():
+            paths += [item / rel for rel in find_files(item) if is_image_name(rel)]
+        elif item.is_file():
+            paths.append(item)
+        else:
+            raise DataError(f"No image file or folder at {str(item)!r}. Pass image files or folders of images. "
+                            f"Received: {str(item)!r}")
+    if not paths:
+        raise DataError(f"No images found (looked for {', '.join(IMAGE_SUFFIXES)} files). "
+                        f"Received: {[str(i) for i in items]}")
+    return paths
 
 
 def is_image_name(rel: str) -> bool:

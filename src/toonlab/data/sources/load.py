@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from toonlab.data.combine import add_combined, parse_combined
 from toonlab.data.samples import LabelSet, Skipped, printable
 from toonlab.data.sources.base import MAKE_DATA, SOURCES, SourceOptions, check_root, parse_tasks, select_tasks
 from toonlab.data.sources.detect import AUTO, detect_layout
@@ -55,8 +56,6 @@ def load_labels(
         DataError: the folder is missing or holds no images, the source or a task is unknown, no layout
             (or several) fits with ``"auto"``, or the visibility table cannot be used.
     """
-    from toonlab.data.combine import add_combined, parse_combined
-
     folder = check_root(root)
     options = options or SourceOptions()
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from toonlab.train.callbacks.base import FitLike, MonitorCallback
-from toonlab.train.checkpoint import save_checkpoint
+from toonlab.inference.checkpoint import save_checkpoint
 
 
 class ModelCheckpoint(MonitorCallback):

@@ -1,6 +1,6 @@
-"""One run's pipeline below :func:`toonlab.train.run.train`: check the config and folder, train each network
-(one shared or one per task), evaluate on the test split. :mod:`toonlab.train.many` (folds, repeats) and
-:mod:`toonlab.train.parallel` (several processes) build on it; it imports neither, nor the entry point.
+"""One run's pipeline below :func:`toonlab.workflows.train.train`: check the config and folder, train each network
+(one shared or one per task), evaluate on the test split. :mod:`toonlab.workflows.many` (folds, repeats) and
+:mod:`toonlab.workflows.parallel` (several processes) build on it; it imports neither, nor the entry point.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from toonlab import __version__, provenance
+import toonlab.provenance as provenance
 from toonlab.budget import parse_duration
 from toonlab.config import ExperimentConfig, TrainConfig, save_config, to_dict
 from toonlab.data.batches import MEAN, STD, Batches
@@ -25,6 +25,7 @@ from toonlab.data.fingerprint import data_fingerprint
 from toonlab.data.dataset import (
     PreparedData,
     duplicate_report,
+    regression_scales,
     write_skipped,
 )
 from toonlab.data.samples import TaskSpec
@@ -46,13 +47,14 @@ from toonlab.train.callbacks import (
 from toonlab.train.callbacks.epoch_line import EpochLine
 from toonlab.train.callbacks.task_balance import TaskBalance, reference_losses
 from toonlab.train.callbacks.unfreeze import UnfreezeBackbone
-from toonlab.train.checkpoint import load_checkpoint, tasks_to_dict
+from toonlab.inference.checkpoint import load_checkpoint, tasks_to_dict
 from toonlab.train.feature_cache import can_cache, feature_batches
 from toonlab.train.folder import check_out
 from toonlab.train.epochs import EpochPlan, measure_epoch, plan_epochs
 from toonlab.train.loop import Fit, FitOptions, fit, train_step
-from toonlab.train.losses import check_undrawn, training_labels
+from toonlab.models.losses import check_undrawn, training_labels
 from toonlab.train.optim import build_optimizer, build_scheduler, check_resumed_schedule
+from toonlab.version import __version__
 
 log = logging.getLogger(__name__)
 MODES = ("shared", "separate")
@@ -212,18 +214,6 @@ def _balance_callbacks(cfg: ExperimentConfig, tasks: dict[str, TaskSpec], train_
         return []
     return [TaskBalance(reference_losses(tasks, train_labels), power=cfg.train.balance_power,
                         base=cfg.train.loss_weights)]
-
-
-def regression_scales(tasks: dict[str, TaskSpec], train_labels: np.ndarray) -> dict[str, TaskSpec]:
-    """Regression specs with ``center``/``scale`` set to the training split's mean and standard deviation."""
-    out = dict(tasks)
-    for j, (name, spec) in enumerate(tasks.items()):
-        if spec.is_regression:
-            y = train_labels[:, j][~np.isnan(train_labels[:, j])].astype(np.float64)
-            if len(y) == 0:
-                raise ToonlabError(f"Regression task {name!r} has no labelled image in the training split.")
-            out[name] = replace(spec, center=float(y.mean()), scale=float(y.std()) or 1.0)
-    return out
 
 
 def check_config(cfg: ExperimentConfig) -> None:

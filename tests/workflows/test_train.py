@@ -7,8 +7,8 @@ import torch
 from toonlab.config import resolve_config
 from toonlab.errors import DataError, ToonlabError
 from toonlab.testing import set_label
-from toonlab.train.checkpoint import load_checkpoint
-from toonlab.train.run import train
+from toonlab.inference.checkpoint import load_checkpoint
+from toonlab.workflows.train import train
 
 SMALL = ["data.image_size=24", "model.widths=[8,16]", "model.head_width=32", "train.batch_size=16",
          "train.progress=false", "train.precision=fp32"]
@@ -114,7 +114,7 @@ def test_label_smoothing_keeps_the_training_loss_above_its_floor(toy_data, tmp_p
 
 
 def test_a_run_failing_in_its_first_epoch_leaves_nothing_and_the_same_call_then_works(toy_data, tmp_path, monkeypatch):
-    import toonlab.train.pipeline as run_module
+    import toonlab.workflows.pipeline as run_module
 
     def broken_fit(*args, **kwargs):
         raise RuntimeError("out of memory in the first batch")

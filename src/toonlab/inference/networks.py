@@ -22,14 +22,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from toonlab.config import from_dict
+from toonlab.data.batches import pixels_to_tensor
 from toonlab.data.cache import decode_image, parse_background
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
-from toonlab.runs import (
-    best_checkpoints,
-    member_runs,
-    model_from_checkpoint,
-)
+from toonlab.inference.checkpoint import load_checkpoint, tasks_from_dict
+from toonlab.models import create_model
+from toonlab.runs import best_checkpoints, member_runs
 from toonlab.runtime import Runtime, resolve_runtime
 
 
@@ -59,18 +59,20 @@ class Preprocessing:
     def rgb(self) -> tuple[int, int, int]:
         return parse_background(self.background)
 
+    @property
+    def input_rgb(self) -> tuple[int, int, int]:
+        """The background as the network sees it: grey in all three channels when ``grayscale`` (ITU-R 601
+        luma, as PIL's and training's grey conversion); e.g. the integrated-gradients 'background' baseline."""
+        r, g, b = self.rgb
+        return (int(round((r * 299 + g * 587 + b * 114) / 1000)),) * 3 if self.grayscale else (r, g, b)
+
     def decode(self, path: str | Path) -> np.ndarray:
         """One image file as ``(size, size, 3)`` uint8, the way the training cache decoded it (PIL errors pass on)."""
         return decode_image(path, self.image_size, self.rgb, self.grayscale)
 
     def to_tensor(self, pixels: np.ndarray, runtime: Runtime) -> torch.Tensor:
         """``(B, H, W, 3)`` uint8 → normalised float ``(B, 3, H, W)``, with the same operations as training's batches."""
-        x = torch.from_numpy(np.ascontiguousarray(pixels)).to(runtime.device)
-        x = x.permute(0, 3, 1, 2).float()  # keeps the NHWC strides: channels-last for free
-        mean = torch.tensor(self.mean, device=runtime.device).view(1, -1, 1, 1) * 255
-        std = torch.tensor(self.std, device=runtime.device).view(1, -1, 1, 1) * 255
-        x = x.sub_(mean).div_(std)
-        return x if runtime.channels_last else x.contiguous()
+        return pixels_to_tensor(pixels, runtime.device, self.mean, self.std, channels_last=runtime.channels_last)
 
     def as_dict(self) -> dict[str, Any]:
         return {"image_size": self.image_size, "background": self.background, "background_rgb": list(self.rgb),
@@ -86,6 +88,16 @@ class RunNetwork:
     prep: Preprocessing
     runtime: Runtime
     path: Path
+
+
+def model_from_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> tuple[torch.nn.Module, dict[str, TaskSpec], dict]:
+    """Rebuild the network saved in a checkpoint; returns (model in eval mode, tasks, checkpoint dict)."""
+    ckpt = load_checkpoint(path)
+    cfg = from_dict(ckpt["config"], where=str(path))
+    tasks = tasks_from_dict(ckpt["tasks"])
+    model = create_model(cfg.model, tasks, image_size=int(ckpt["preprocessing"]["image_size"]))
+    model.load_state_dict(ckpt["model"])
+    return model.to(device).eval(), tasks, ckpt
 
 
 def load_networks(run: str | Path, *, device: str = "auto") -> list[RunNetwork]:

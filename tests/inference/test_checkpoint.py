@@ -5,7 +5,7 @@ import torch
 
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
-from toonlab.train.checkpoint import load_checkpoint, save_checkpoint, tasks_from_dict, tasks_to_dict
+from toonlab.inference.checkpoint import load_checkpoint, save_checkpoint, tasks_from_dict, tasks_to_dict
 
 
 def test_round_trip_and_no_temp_file_left(tmp_path):

@@ -16,7 +16,7 @@ import torch
 from toonlab.cli import main
 from toonlab.errors import ToonlabError
 from toonlab.testing import make_toy_cartoonset
-from toonlab.train.checkpoint import load_checkpoint, save_checkpoint
+from toonlab.inference.checkpoint import load_checkpoint, save_checkpoint
 
 WORKER = Path(__file__).resolve().parents[1] / "crash_worker.py"
 # One thread for exact equality; dropout so the resumed run must restore the torch RNG too.

@@ -11,16 +11,18 @@ from typing import Any
 
 import torch.distributed as dist
 
-from toonlab.runtime import Runtime
+from toonlab.data.dataset import prepare_data
+from toonlab.progress import Progress
+from toonlab.runtime import Runtime, resolve_runtime
 from toonlab.train.callbacks import Callback
 from toonlab.train.distributed import backend_for, is_main, main_first, own_device, session
 from toonlab.train.launch import check_parallel
-from toonlab.train.pipeline import check_config, check_run_folder, train_prepared
+from toonlab.workflows.pipeline import check_config, check_run_folder, train_prepared
 
 
 def train_parallel(cfg: Any, out: str | Path, *, resume: bool = False, overwrite: bool = False, command: str = "",
                    callbacks: list[Callback] | None = None) -> dict[str, Any]:
-    """:func:`toonlab.train.run.train` on every process of a launch; every rank returns the test metrics."""
+    """:func:`toonlab.workflows.train.train` on every process of a launch; every rank returns the test metrics."""
     start, out = time.perf_counter(), Path(out)
     with session(backend_for(cfg.train.device), threads=cfg.train.threads):
         if not is_main():
@@ -32,10 +34,6 @@ def train_parallel(cfg: Any, out: str | Path, *, resume: bool = False, overwrite
 
 def _prepare(cfg: Any, out: Path, resume: bool, overwrite: bool) -> tuple[Any, Runtime]:
     """Rank 0 checks everything, caches the images and writes splits.csv; the others then reuse both."""
-    from toonlab.data.dataset import prepare_data
-    from toonlab.progress import Progress
-    from toonlab.runtime import resolve_runtime
-
     main = is_main()
     if main:
         check_config(cfg)

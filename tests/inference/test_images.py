@@ -9,7 +9,7 @@ from PIL import Image
 
 from toonlab.data.cache import decode_image
 from toonlab.errors import ToonlabError
-from toonlab.ship.images import decode_item, image_items, to_pil
+from toonlab.inference.images import decode_item, image_items, to_pil
 from toonlab.testing import make_toy_cartoonset
 
 RGB = (65, 105, 225)

@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
-from toonlab.train.losses import check_undrawn, multitask_loss, task_loss, training_labels
+from toonlab.models.losses import check_undrawn, multitask_loss, task_loss, training_labels
 
 TASKS = {"a": TaskSpec("a", classes=("0", "1")), "b": TaskSpec("b", classes=("0", "1", "2"))}
 

@@ -1,6 +1,6 @@
 """Images given in memory (PIL images, numpy arrays, torch tensors) or as files, decoded the same way.
 
-A file is decoded by :meth:`Preprocessing.decode <toonlab.ship.networks.Preprocessing.decode>`; an image in
+A file is decoded by :meth:`Preprocessing.decode <toonlab.inference.networks.Preprocessing.decode>`; an image in
 memory goes through the same steps (:func:`toonlab.data.cache.square_image`): alpha composited onto the run's
 background, stretched to the run's size with Lanczos, grey if the run was. So a picture predicts the same
 whether it is passed as its PNG file, as ``Image.open(png)``, as ``np.asarray(Image.open(png))`` or as that
@@ -26,9 +26,9 @@ import numpy as np
 from PIL import Image
 
 from toonlab.data.cache import failure_reason, square_image
+from toonlab.data.sources.base import find_images
 from toonlab.errors import ToonlabError
-from toonlab.ship.networks import Preprocessing
-from toonlab.ship.predict import find_images
+from toonlab.inference.networks import Preprocessing
 
 CHANNELS = (1, 3, 4)
 MODES = {1: "L", 3: "RGB", 4: "RGBA"}

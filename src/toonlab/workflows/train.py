@@ -22,9 +22,9 @@ from toonlab.runtime import resolve_runtime, set_threads
 from toonlab.train import distributed
 from toonlab.train.callbacks import Callback
 from toonlab.train.folder import unfinished_removed
-from toonlab.train.many import train_many
-from toonlab.train.parallel import train_parallel
-from toonlab.train.pipeline import check_config, check_run_folder, train_prepared
+from toonlab.workflows.many import train_many
+from toonlab.workflows.parallel import train_parallel
+from toonlab.workflows.pipeline import check_config, check_run_folder, train_prepared
 
 __all__ = ["train"]
 

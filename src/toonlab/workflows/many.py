@@ -28,7 +28,7 @@ from toonlab.evaluate.aggregate import aggregate
 from toonlab.progress import Progress
 from toonlab.runs import CONFIG_FILE, METRICS_FILE
 from toonlab.runtime import Runtime
-from toonlab.train.pipeline import budget_deadline, run_kind, train_prepared
+from toonlab.workflows.pipeline import budget_deadline, run_kind, train_prepared
 
 log = logging.getLogger(__name__)
 
