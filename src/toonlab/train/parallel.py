@@ -11,11 +11,12 @@ from typing import Any
 
 import torch.distributed as dist
 
+from toonlab.config import validate
 from toonlab.runtime import Runtime
 from toonlab.train.callbacks import Callback
 from toonlab.train.distributed import backend_for, is_main, main_first, own_device, session
 from toonlab.train.launch import check_parallel
-from toonlab.train.pipeline import check_config, check_run_folder, train_prepared
+from toonlab.train.pipeline import check_run_folder, train_prepared
 
 
 def train_parallel(cfg: Any, out: str | Path, *, resume: bool = False, overwrite: bool = False, command: str = "",
@@ -38,7 +39,7 @@ def _prepare(cfg: Any, out: Path, resume: bool, overwrite: bool) -> tuple[Any, R
 
     main = is_main()
     if main:
-        check_config(cfg)
+        validate(cfg)
         check_parallel(cfg, dist.get_world_size())
         check_run_folder(cfg, out, resume, overwrite=overwrite)
         out.mkdir(parents=True, exist_ok=True)
