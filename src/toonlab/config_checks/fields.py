@@ -65,7 +65,8 @@ def coerce(value: Any, tp: Any, name: str, where: str) -> Any:
             if ok:
                 return out
     expected = " or ".join(dict.fromkeys(_base(k).__name__ for k in kinds))
-    raise ConfigError(f"{where}: {name} expects a {expected}. Received: {value!r}")
+    article = "an" if expected[0] in "aeiou" else "a"
+    raise ConfigError(f"{where}: {name} expects {article} {expected}. Received: {name}={value!r}")
 
 
 def check_field(owner: Any, f: dataclasses.Field, section: str) -> None:
@@ -74,7 +75,10 @@ def check_field(owner: Any, f: dataclasses.Field, section: str) -> None:
     value = coerce(getattr(owner, f.name), tp, name, "config")
     item = item_type(tp)
     if isinstance(value, list) and item is not None:
-        value = [coerce(v, item, f"each item of {name}", "config") for v in value]
+        try:
+            value = [coerce(v, item, name, "config") for v in value]
+        except ConfigError:
+            raise ConfigError(f"{name} expects a list of {type_text(item)}. Received: {name}={value!r}") from None
     setattr(owner, f.name, value)
     valid = choices(tp)
     if valid and str not in alternatives(tp):

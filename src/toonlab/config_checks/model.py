@@ -40,14 +40,16 @@ def _check_branches(model: Any) -> None:
     if not model.branch_stages:
         return
     if model.name != "cnn":
-        raise ConfigError(f"model.branch_stages applies to model.name=cnn only (received model.name={model.name!r}); "
-                          "set model.branch_stages=0.")
+        raise ConfigError(f"model.branch_stages applies to model.name=cnn only; set model.branch_stages=0. "
+                          f"Received: model.branch_stages={model.branch_stages}, model.name={model.name!r}")
     if model.branch_stages > len(model.widths):
         raise ConfigError(f"model.branch_stages={model.branch_stages} is more than the {len(model.widths)} conv "
-                          f"stages in model.widths={model.widths}; use at most {len(model.widths)}.")
+                          f"stages in model.widths={model.widths}; use at most {len(model.widths)}. "
+                          f"Received: model.branch_stages={model.branch_stages}")
     if model.lrn_size:
         raise ConfigError("model.lrn_size normalises across neighbouring channels, which would mix the task "
-                          "branches of model.branch_stages; set one of them to 0.")
+                          "branches of model.branch_stages; set one of them to 0. "
+                          f"Received: model.lrn_size={model.lrn_size}, model.branch_stages={model.branch_stages}")
 
 
 def _check_own_weights(model: Any) -> None:
@@ -61,9 +63,11 @@ def _check_own_weights(model: Any) -> None:
 
 def _check_backbone(model: Any) -> None:
     """Options a pretrained backbone cannot honour are refused, naming them."""
-    unsupported = {"model.init": model.init != "default", "model.bias=false": not model.bias,
-                   "model.dropconnect": model.dropconnect > 0, "model.freezeconnect": model.freezeconnect > 0}
-    used = [name for name, on in unsupported.items() if on]
+    used = {key: value for key, value, off in [("model.init", model.init, "default"), ("model.bias", model.bias, True),
+                                               ("model.dropconnect", model.dropconnect, 0.0),
+                                               ("model.freezeconnect", model.freezeconnect, 0.0)] if value != off}
     if used:
+        received = ", ".join(f"{key}={value!r}" for key, value in used.items())
         raise ConfigError(f"{', '.join(used)} apply to toonlab's own cnn/mlp, not to the pretrained backbone "
-                          f"{model.name!r}; leave them at their defaults (or use model.name=cnn).")
+                          f"{model.name!r}; leave them at their defaults (or use model.name=cnn). "
+                          f"Received: model.name={model.name!r}, {received}")

@@ -10,7 +10,7 @@ from typing import Any
 from toonlab.budget import parse_duration
 from toonlab.config_checks.fields import check_bounds
 from toonlab.config_checks.model import OWN_MODELS
-from toonlab.errors import ConfigError
+from toonlab.errors import ConfigError, ToonlabError
 
 DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
 
@@ -18,7 +18,11 @@ DEVICE = re.compile(r"auto|cpu|cuda(:\d+)?")
 def check_train(cfg: Any) -> None:
     """ConfigError naming the keys of the first rule ``cfg.train`` (with the other sections) breaks."""
     train = cfg.train
-    parse_duration(train.budget, name="train.budget")
+    try:
+        parse_duration(train.budget, name="train.budget")
+    except ToonlabError:
+        raise ConfigError(f"train.budget is a duration such as 90s, 10m, 1.5h or 1h30m (plain numbers are seconds; "
+                          f"'' or 0 = no budget). Received: train.budget={train.budget!r}") from None
     if not DEVICE.fullmatch(train.device):
         raise ConfigError(f"train.device must be 'auto', 'cpu', 'cuda' or 'cuda:N' (one GPU). "
                           f"Received: train.device={train.device!r}")
