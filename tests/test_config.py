@@ -65,7 +65,7 @@ from typing import get_args  # noqa: E402
 
 import yaml  # noqa: E402
 
-from toonlab.config import SECTIONS, ModelConfig, choices_of, from_dict, validate  # noqa: E402
+from toonlab.config import SECTIONS, ModelConfig, choices_of, validate  # noqa: E402
 
 NAN, INF = float("nan"), float("inf")
 BAD_VALUES = {  # key -> values refused, each with a ConfigError naming the key and what was received
