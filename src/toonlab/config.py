@@ -28,8 +28,6 @@ from toonlab.config_checks import validate
 from toonlab.config_checks.fields import choices, coerce, hints, type_text
 from toonlab.errors import ConfigError
 
-__all__ = ["ConfigError", "ExperimentConfig", "SECTIONS", "resolve_config", "validate"]
-
 # Choices backed by a registry; tests check each against it (models, activations, label sources).
 Source = Literal["auto", "cartoonset", "manifest", "folders", "filename"]
 ModelName = Literal["cnn", "mlp", "alexnet", "resnet18", "resnet50", "mobilenet_v3_small", "mobilenet_v3_large",

@@ -41,13 +41,14 @@ SHORTCUTS: dict[str, str] = {
 
 
 def build_config(data: str | Path | None = None, /, *, config: str | Path | Mapping | ExperimentConfig | None = None,
-                 base: ExperimentConfig | None = None, **overrides: Any) -> ExperimentConfig:
+                 base: ExperimentConfig | None = None, check: bool = True, **overrides: Any) -> ExperimentConfig:
     """Defaults (or ``base``) < ``config`` < keyword ``overrides``; ``data`` sets data.path when given.
 
     Args:
         data: the data folder (data.path); None keeps the config's.
         config: a YAML file, a dict of sections (``{"train": {"epochs": 3}}``) or an ExperimentConfig.
         base: the config to start from instead of the defaults (e.g. a recipe).
+        check: False leaves out the validation, for a template validated per variant (``toonlab.compare``).
         **overrides: shortcuts (``epochs=3``), section dicts (``model={...}``) or dotted keys
             (``**{"train.lr": 1e-3}``).
 
@@ -73,7 +74,7 @@ def build_config(data: str | Path | None = None, /, *, config: str | Path | Mapp
         _set(cfg, SHORTCUTS[name], value, f"{name}=")
     if data is not None:
         cfg.data.path = str(data)
-    return validate(cfg)
+    return validate(cfg) if check else cfg
 
 
 def split_overrides(overrides: Mapping[str, Any]) -> tuple[dict[str, dict], dict[str, Any], dict[str, Any]]:

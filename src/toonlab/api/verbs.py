@@ -182,7 +182,7 @@ def compare(data: str | Path | None, /, out: str | Path, *, models: str | list[s
     """
     from toonlab.compare import compare as run_compare
 
-    cfg = _need_data(build_config(data, config=config, **overrides), "compare")
+    cfg = _need_data(build_config(data, config=config, check=False, **overrides), "compare")
     names = [m.strip() for m in (models.split(",") if isinstance(models, str) else models) if m.strip()]
     return run_compare(cfg, names, out, backbone=backbone, resume=resume)
 

@@ -105,9 +105,10 @@ def config_args(p: argparse.ArgumentParser, *, base: str = "the built-in default
     p.epilog = CONFIG_POINTER
 
 
-def resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None):
+def resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None, check: bool = True):
     """Defaults (or a recipe / a resumed run's config) < --config YAML < --section.key=value < shortcuts, validated
-    once at the end (:func:`toonlab.config.resolve_config`)."""
+    once at the end (:func:`toonlab.config.resolve_config`); ``check=False`` for a template that is validated
+    per variant (``toonlab compare``)."""
     from toonlab.config import resolve_config
 
     if base_run is not None:  # toonlab.runs imports torch: only when needed (--nproc starts sooner)
@@ -121,7 +122,7 @@ def resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None)
                  "train.batch_size": getattr(args, "batch_size", None), "train.lr": getattr(args, "lr", None),
                  "model.weights": getattr(args, "weights", None), "train.budget": getattr(args, "budget", None),
                  **source_options(args), "train.progress": None if show_progress(args) else False}
-    return resolve_config(base=base, yaml_path=args.config, overrides=args.overrides, options=shortcuts)
+    return resolve_config(base=base, yaml_path=args.config, overrides=args.overrides, options=shortcuts, check=check)
 
 
 def out_folder(args: argparse.Namespace, data: str | None, *, prefix: str = "", say: str = "Run folder") -> None:
