@@ -82,9 +82,9 @@ def check_field(owner: Any, f: dataclasses.Field, section: str) -> None:
     setattr(owner, f.name, value)
     valid = choices(tp)
     if valid and str not in alternatives(tp):
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str) and item not in valid:
-                raise ConfigError(choice_message(name, item, valid, value))
+        for chosen in value if isinstance(value, list) else [value]:
+            if isinstance(chosen, str) and chosen not in valid:
+                raise ConfigError(choice_message(name, chosen, valid, value))
     for number in value if isinstance(value, list) else [value]:
         check_bounds(name, number, f.metadata.get("bounds", {}), value, f.default)
 
