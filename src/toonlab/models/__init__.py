@@ -7,8 +7,6 @@ DropConnect/FreezeConnect (``model.dropconnect``, ``model.freezeconnect`` on ``m
 
 Example:
     >>> from toonlab.config import ModelConfig
-from toonlab.config_checks.model import OWN_MODELS
-from toonlab.config_checks.model import recommended_size as _recommended_size
     >>> from toonlab.data.samples import TaskSpec
     >>> net = create_model(ModelConfig(widths=[8, 16]), {"a": TaskSpec("a", classes=("x", "y"))}, image_size=32)
     >>> sorted(net(torch.zeros(2, 3, 32, 32)))
