@@ -47,6 +47,11 @@ def test_synth_train_resume_eval(faces, tmp_path, capsys):
         (["train", "{faces}", "-o", "r", "--train.epochz=2"], "Did you mean 'epochs'"),
         (["train", "{faces}", "-o", "r", "--bogus"], "Unrecognised argument '--bogus'"),
         (["eval", "/no/such/run"], "not a toonlab run"),
+        (["train", "{faces}", "-o", "r", "--lr", "-1"], "train.lr must be a number > 0, e.g. 0.004. Received: "
+                                                         "train.lr=-1.0"),
+        (["train", "{faces}", "-o", "r", "--batch-size", "0"], "train.batch_size must be a whole number >= 1"),
+        (["train", "{faces}", "-o", "r", "--weights", "zap"], "model.weights applies to pretrained backbones only"),
+        (["train", "{faces}", "-o", "r", "--train.optimizer=adamww"], "Did you mean 'adamw'?"),
     ],
 )
 def test_user_mistakes_are_one_paragraph_and_exit_2(faces, tmp_path, capsys, monkeypatch, argv, message):

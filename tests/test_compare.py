@@ -50,3 +50,12 @@ def test_compare_names_its_own_folder_and_overwrite_replaces_its_runs(toy_data, 
     assert main(["compare", str(toy_data), "-o", out, "--overwrite", *options]) == 0
     assert main(["compare", str(toy_data), "-o", out, "--overwrite", "--resume", *options]) == 2
     assert "give one of them" in capsys.readouterr().err
+
+
+def test_a_backbone_weights_file_is_left_out_of_the_own_approaches(tmp_path):
+    from toonlab.compare import approach_config
+    from toonlab.config import ExperimentConfig, ModelConfig, validate
+
+    base = ExperimentConfig(model=ModelConfig(weights=str(tmp_path / "resnet18.pth")))  # a template, not validated
+    assert validate(approach_config(base, "cnn", "resnet18")).model.weights == "none"
+    assert approach_config(base, "features", "resnet18").model.weights == base.model.weights

@@ -24,7 +24,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from toonlab.config import ExperimentConfig
+from toonlab.config import ExperimentConfig, validate
+from toonlab.config_checks.model import NO_WEIGHTS
 from toonlab.errors import ToonlabError
 from toonlab.models.transfer import TRANSFER_MODES
 from toonlab.runs import default_run_dir, history_files, read_history
@@ -50,12 +51,14 @@ class Approach:
 
 
 def approach_config(cfg: ExperimentConfig, approach: str, backbone: str) -> ExperimentConfig:
-    """The base config switched to ``approach``."""
+    """The base config switched to ``approach`` (the base is a template: each approach's config is validated)."""
     if approach not in APPROACHES:
         raise ToonlabError(f"Unknown approach {approach!r} in --models; choose from {', '.join(APPROACHES)}.")
     out = copy.deepcopy(cfg)
     if approach in OWN:
         out.model.name = approach
+        if out.model.weights not in NO_WEIGHTS:  # a backbone's weights file: toonlab's own networks start at random
+            out.model.weights = "none"
     else:
         out.model.name, out.model.transfer = backbone, approach
     return out
@@ -68,7 +71,7 @@ def compare(cfg: ExperimentConfig, approaches: list[str], out: str | Path | None
     ``out`` defaults to ``runs/compare-<data folder name>-<YYYYmmdd-HHMMSS>``; ``overwrite`` replaces the
     runs of these approaches already there (``resume`` skips the finished ones and continues the rest).
     """
-    configs = [(a, approach_config(cfg, a, backbone)) for a in approaches]  # all checked before any trains
+    configs = [(a, validate(approach_config(cfg, a, backbone))) for a in approaches]  # all checked before any trains
     if resume and overwrite:
         raise ToonlabError("--resume continues the approaches in --out and --overwrite replaces them; give one of "
                            "them. Received: --resume --overwrite")

@@ -7,3 +7,7 @@ class ToonlabError(Exception):
 
 class DataError(ToonlabError, ValueError):
     """The data folder or its labels cannot be used as asked."""
+
+
+class ConfigError(ToonlabError, ValueError):
+    """A user mistake in a config file, override or option; the message says how to fix it."""

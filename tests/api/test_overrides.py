@@ -59,7 +59,7 @@ def test_unknown_keys_and_wrong_values_name_the_keyword():
         build_config(model={"widthz": [8]})
     with pytest.raises(ConfigError, match=r"'train\.lrr': unknown key train\.lrr\. Did you mean 'lr'"):
         build_config(**{"train.lrr": 1})
-    with pytest.raises(ConfigError, match=r"epochs=: train\.epochs expects a int\. Received: 'five'"):
+    with pytest.raises(ConfigError, match=r"epochs=: train\.epochs expects an int\. Received: train\.epochs='five'"):
         build_config(epochs="five")
     with pytest.raises(ConfigError, match=r"model= takes a dict of model keys"):
         build_config(model=[8])

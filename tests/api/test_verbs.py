@@ -79,3 +79,14 @@ def test_train_overwrite_and_resume_are_exclusive(tmp_path):
 def test_call_text_records_the_python_call():
     assert call_text("train", "toons", None, {"epochs": 1, "train.lr": 0.1}) == (
         "toonlab.train('toons', epochs=1, **{'train.lr': 0.1})")
+
+
+@pytest.mark.parametrize("options, key", [({"lr": -1}, "train.lr"), ({"batch_size": 0}, "train.batch_size"),
+                                          ({"weights": "zap"}, "model.weights"), ({"epochs": -2}, "train.epochs"),
+                                          ({"model": {"dropout": 1.0}}, "model.dropout"),
+                                          ({"data": {"val_fraction": 1.0}}, "data.val_fraction")])
+def test_bad_values_are_refused_before_anything_is_written(tmp_path, options, key):
+    toy = make_toy_cartoonset(tmp_path / "toy", n=12, size=16)
+    with pytest.raises(ConfigError, match=rf"{key}.*Received: {key}="):
+        toonlab.train(toy, tmp_path / "run", **options)
+    assert not (tmp_path / "run").exists()

@@ -85,7 +85,7 @@ def test_audit_of_a_run_folder_reuses_its_data_options(audited, tmp_path, capsys
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--folds", "1"], "--folds (data.folds) must be a whole number >= 2"),
+    (["--folds", "1"], "data.folds must be 0 (one train/val/test split) or at least 2"),
     (["--source", "manifest", "--labels", "nope.csv"], "nope.csv"),
 ])
 def test_user_mistakes_exit_2_with_a_sentence(audited, tmp_path, capsys, args, message):

@@ -8,7 +8,7 @@ import yaml
 from toonlab.cli import main
 from toonlab.cli.config import default
 from toonlab.cli.help import show
-from toonlab.config import SECTIONS, ExperimentConfig, resolve_config, to_dict
+from toonlab.config import SECTIONS, ExperimentConfig, field_type, resolve_config, to_dict
 
 
 def run(argv, capsys) -> str:
@@ -22,13 +22,14 @@ def test_lists_every_key_of_every_section_with_type_default_and_meaning(capsys):
     for section, cls in SECTIONS.items():
         assert f"{section}: " in out
         for f in dataclasses.fields(cls):
-            assert f"{section}.{f.name} ({f.type}, default {show(default(f))})" in out
+            assert f"{section}.{f.name} ({field_type(section, f.name)}, default {show(default(f))})" in out
             assert " ".join(f.metadata["help"].split()) in flat
 
 
 def test_one_section(capsys):
     out = run(["train"], capsys)
-    assert "train.epochs (int, default 0)" in out and "data.path" not in out and "model.widths" not in out
+    assert "train.epochs (int >= 0, default 0)" in out and "train.lr (float > 0, default 0.004)" in out
+    assert "train.optimizer ('adam' | 'adamw' | 'sgd' | 'rmsprop', default adamw)" in out and "data.path" not in out and "model.widths" not in out
 
 
 @pytest.mark.parametrize("section", [None, *SECTIONS])

@@ -15,7 +15,6 @@ from toonlab.data.duplicates import (
     MAX_PIXEL_DIFF,
     _clusters,
     _components,
-    check_mode,
     cross_split,
     drop_rows,
     exact_keys,
@@ -275,10 +274,7 @@ def test_drop_rows_keeps_the_first_of_each_cluster():
 
 
 def test_modes():
-    assert DUPLICATE_MODES == ("report", "group", "drop", "drop-conflicts")
-    assert all(check_mode(m) == m for m in DUPLICATE_MODES)
-    with pytest.raises(DataError, match=r"--duplicates, data\.duplicates.*Did you mean 'drop'.*duplicates='dorp'"):
-        check_mode("dorp")
+    assert DUPLICATE_MODES == ("report", "group", "drop", "drop-conflicts")  # data.duplicates: its config choices
 
 
 @pytest.mark.parametrize("bad", [-1, -0.5, float("nan"), float("inf"), "4", True, None])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from toonlab.config import ModelConfig
+from toonlab.config import ExperimentConfig, ModelConfig, validate
 from toonlab.data.batches import MEAN, STD
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
@@ -102,7 +102,7 @@ def test_finetune_gives_the_backbone_its_own_learning_rate():
 
 def test_options_a_backbone_cannot_honour_are_refused():
     with pytest.raises(ToonlabError, match="model.init"):
-        create_model(ModelConfig(name="resnet18", weights="none", init="uniform"), TASKS, image_size=32)
+        validate(ExperimentConfig(model=ModelConfig(name="resnet18", weights="none", init="uniform")))
     with pytest.raises(ToonlabError, match="model.transfer"):
-        create_model(ModelConfig(name="resnet18", weights="none", transfer="frozen"), TASKS, image_size=32)
+        validate(ExperimentConfig(model=ModelConfig(name="resnet18", weights="none", transfer="frozen")))
     assert recommended_size(ModelConfig(name="resnet18")) == 224 and recommended_size(ModelConfig()) == 64

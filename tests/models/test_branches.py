@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from toonlab.cli import main
-from toonlab.config import ModelConfig
+from toonlab.config import ExperimentConfig, ModelConfig, validate
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.models import create_model
@@ -114,17 +114,19 @@ def test_a_pointwise_fan_out_keeps_the_branches_apart_after_its_1x1_conv():
     ("overrides", "message"),
     [
         ({"branch_stages": 4}, r"model.branch_stages=4 is more than the 3 conv stages"),
-        ({"branch_stages": -1}, r"model.branch_stages must be an integer >= 0"),
-        ({"branch_width": 0.0}, r"model.branch_width must be a share"),
-        ({"branch_width": 1.5}, r"model.branch_width must be a share"),
+        ({"branch_stages": -1}, r"model.branch_stages must be a whole number >= 0"),
+        ({"branch_width": 0.0}, r"model.branch_width must be a number in \(0, 1\]"),
+        ({"branch_width": 1.5}, r"model.branch_width must be a number in \(0, 1\]"),
         ({"lrn_size": 3}, r"model.lrn_size .* set one of them to 0"),
         ({"name": "mlp"}, r"model.branch_stages applies to model.name=cnn only"),
-        ({"branch_fanout": "dense"}, r"model.branch_fanout must be 'conv' or 'pointwise'. Received: 'dense'"),
+        ({"branch_fanout": "dense"}, r"model.branch_fanout must be one of 'conv', 'pointwise'. Received: "
+                                     r"model.branch_fanout='dense'"),
     ],
 )
 def test_bad_branch_options_are_named(overrides, message):
+    options = {"convs_per_stage": 1, "branch_stages": 2, "branch_width": 0.5, **overrides}
     with pytest.raises(ToonlabError, match=message):
-        build(**overrides)
+        validate(ExperimentConfig(model=ModelConfig(widths=[8, 16, 32], head_width=16, **options)))
 
 
 def test_a_branched_run_trains_and_reloads_through_the_cli(tmp_path):

@@ -1,11 +1,9 @@
 import numpy as np
-import pytest
 import torch
 import torch.nn.functional as F
 
 from toonlab.data.samples import TaskSpec
-from toonlab.errors import ToonlabError
-from toonlab.models.losses import check_undrawn, multitask_loss, task_loss, training_labels
+from toonlab.models.losses import multitask_loss, task_loss, training_labels
 
 TASKS = {"a": TaskSpec("a", classes=("0", "1")), "b": TaskSpec("b", classes=("0", "1", "2"))}
 
@@ -88,10 +86,3 @@ def test_skip_turns_labels_not_drawn_into_nan_and_the_loss_leaves_them_out():
     assert torch.allclose(parts["a"], a) and torch.allclose(parts["b"], b) and torch.allclose(total, a + b)
     kept, _ = multitask_loss(out, torch.from_numpy(labels), TASKS)
     assert not torch.allclose(kept, total)
-
-
-def test_undrawn_labels_must_be_keep_or_skip():
-    with pytest.raises(ToonlabError, match=r"train.undrawn_labels must be one of keep, skip .*Received: 'drop'"):
-        check_undrawn("drop")
-    with pytest.raises(ToonlabError, match="undrawn_labels"):
-        training_labels(np.zeros((1, 1), np.float32), np.zeros((1, 1), bool), "Skip")

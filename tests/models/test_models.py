@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from toonlab.config import ModelConfig
+from toonlab.config import ExperimentConfig, ModelConfig, validate
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.models import MODELS, OWN_MODELS, create_model, list_models
@@ -176,19 +176,22 @@ def test_mlp_accepts_channels_last_input():
     ],
 )
 def test_bad_options_name_the_option_and_the_received_value(overrides, option):
+    """Refused by the config's validation, or (one init range per layer) where the network is built."""
+    cfg = ModelConfig(widths=[8, 16], head_width=16, **overrides)
     with pytest.raises(ToonlabError, match=rf"{option}.*Received: "):
-        build(**overrides)
+        validate(ExperimentConfig(model=cfg))
+        create_model(cfg, TASKS, image_size=16)
 
 
 def test_errors_explain():
     with pytest.raises(ToonlabError, match="one value per stage"):
-        create_model(ModelConfig(widths=[8, 16], stride=[1, 1, 1]), TASKS, image_size=32)
+        validate(ExperimentConfig(model=ModelConfig(widths=[8, 16], stride=[1, 1, 1])))
     with pytest.raises(ToonlabError, match="shrinks"):
         create_model(ModelConfig(widths=[8] * 6, padding="valid", kernel_size=5), TASKS, image_size=16)
     with pytest.raises(ToonlabError, match="Did you mean 'cnn'"):
         create_model(ModelConfig(name="cn"), TASKS, image_size=32)
     with pytest.raises(ToonlabError, match="'before_activation', 'after_activation'"):
-        build(norm_position="x")
+        validate(ExperimentConfig(model=ModelConfig(norm_position="x")))
     assert "cnn" in MODELS and "mlp" in MODELS
 
 

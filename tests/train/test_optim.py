@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from toonlab.config import TrainConfig
+from toonlab.config import ExperimentConfig, TrainConfig, validate
 from toonlab.errors import ToonlabError
 from toonlab.train.optim import OPTIMIZERS, SCHEDULES, advance, build_optimizer, build_scheduler
 
@@ -24,8 +24,8 @@ def test_sgd_momentum_nesterov_and_frozen_params_left_out():
     opt = build_optimizer([*_params(), frozen], TrainConfig(optimizer="sgd", momentum=0.8, nesterov=True))
     group = opt.param_groups[0]
     assert group["momentum"] == 0.8 and group["nesterov"] and len(group["params"]) == 1
-    with pytest.raises(ToonlabError, match="momentum"):
-        build_optimizer(_params(), TrainConfig(optimizer="sgd", momentum=0.0, nesterov=True))
+    with pytest.raises(ToonlabError, match="momentum"):  # refused with the config, before any optimizer is built
+        validate(ExperimentConfig(train=TrainConfig(optimizer="sgd", momentum=0.0, nesterov=True)))
 
 
 def test_weight_decay_leaves_biases_and_norms_alone_unless_asked():
@@ -89,9 +89,9 @@ def test_every_schedule_runs_and_resumes_from_its_state(schedule):
 
 def test_unknown_names_explain():
     with pytest.raises(ToonlabError, match="rmsprop"):
-        build_optimizer(_params(), TrainConfig(optimizer="adagrad"))
+        validate(ExperimentConfig(train=TrainConfig(optimizer="adagrad")))
     with pytest.raises(ToonlabError, match="exponential"):
-        build_scheduler(build_optimizer(_params(), TrainConfig()), TrainConfig(schedule="poly"), steps_per_epoch=1)
+        validate(ExperimentConfig(train=TrainConfig(schedule="poly")))
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES)

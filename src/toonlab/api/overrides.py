@@ -26,7 +26,8 @@ import difflib
 from pathlib import Path
 from typing import Any, Mapping
 
-from toonlab.config import SECTIONS, ExperimentConfig, ConfigError, from_dict, resolve_config, set_option, to_dict
+from toonlab.config import (SECTIONS, ConfigError, ExperimentConfig, from_dict, resolve_config, set_option, to_dict,
+                            validate)
 
 # Keyword → config key: the command line's shortcut options (``--epochs`` …), spelled as Python names.
 SHORTCUTS: dict[str, str] = {
@@ -40,22 +41,23 @@ SHORTCUTS: dict[str, str] = {
 
 
 def build_config(data: str | Path | None = None, /, *, config: str | Path | Mapping | ExperimentConfig | None = None,
-                 base: ExperimentConfig | None = None, **overrides: Any) -> ExperimentConfig:
+                 base: ExperimentConfig | None = None, check: bool = True, **overrides: Any) -> ExperimentConfig:
     """Defaults (or ``base``) < ``config`` < keyword ``overrides``; ``data`` sets data.path when given.
 
     Args:
         data: the data folder (data.path); None keeps the config's.
         config: a YAML file, a dict of sections (``{"train": {"epochs": 3}}``) or an ExperimentConfig.
         base: the config to start from instead of the defaults (e.g. a recipe).
+        check: False leaves out the validation, for a template validated per variant (``toonlab.compare``).
         **overrides: shortcuts (``epochs=3``), section dicts (``model={...}``) or dotted keys
             (``**{"train.lr": 1e-3}``).
 
     Returns:
-        The resolved config.
+        The resolved config, validated once at the end (:func:`toonlab.config.validate`).
 
     Raises:
         ConfigError: an unknown keyword (naming the valid ones and the closest match), an unknown section
-            or key, or a value of the wrong type.
+            or key, a value of the wrong type, or one outside its choices or bounds.
 
     Example:
         >>> build_config(**{"train.lr": 1e-3}).train.lr
@@ -72,7 +74,7 @@ def build_config(data: str | Path | None = None, /, *, config: str | Path | Mapp
         _set(cfg, SHORTCUTS[name], value, f"{name}=")
     if data is not None:
         cfg.data.path = str(data)
-    return cfg
+    return validate(cfg) if check else cfg
 
 
 def split_overrides(overrides: Mapping[str, Any]) -> tuple[dict[str, dict], dict[str, Any], dict[str, Any]]:
@@ -130,7 +132,7 @@ def _start(config: Any, base: ExperimentConfig | None) -> ExperimentConfig:
     if isinstance(config, ExperimentConfig):
         return from_dict(to_dict(config))  # a copy: the caller's config is left as it was
     if isinstance(config, Mapping):
-        merged = resolve_config(base=base)
+        merged = resolve_config(base=base, check=False)
         for section, values in config.items():
             if not isinstance(values, Mapping):
                 raise ConfigError(f"config= as a dict maps sections to dicts of keys, e.g. "
@@ -141,7 +143,7 @@ def _start(config: Any, base: ExperimentConfig | None) -> ExperimentConfig:
     if config is not None and not isinstance(config, (str, Path)):
         raise ConfigError(f"config= takes a YAML file path or a dict of sections. Received: config of type "
                           f"{type(config).__name__}")
-    return resolve_config(base=base, yaml_path=config)
+    return resolve_config(base=base, yaml_path=config, check=False)
 
 
 def _set(cfg: ExperimentConfig, key: str, value: Any, where: str) -> None:

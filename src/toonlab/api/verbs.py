@@ -75,7 +75,7 @@ def check(data: str | Path | None = None, /, *, config: str | Path | Mapping | N
     from toonlab.data.check import check_data  # lazy: `import toonlab` stays fast
     from toonlab.progress import Progress
 
-    cfg = _need_data(_with_size(build_config(data, config=config, **overrides)), "check")
+    cfg = _need_data(build_config(data, config=config, **overrides), "check")
     return check_data(cfg.data, seed=cfg.train.seed, progress=Progress("cache", enabled=progress))
 
 
@@ -182,7 +182,7 @@ def compare(data: str | Path | None, /, out: str | Path, *, models: str | list[s
     """
     from toonlab.compare import compare as run_compare  # lazy: `import toonlab` stays fast
 
-    cfg = _need_data(_with_size(build_config(data, config=config, **overrides)), "compare")
+    cfg = _need_data(build_config(data, config=config, check=False, **overrides), "compare")
     names = [m.strip() for m in (models.split(",") if isinstance(models, str) else models) if m.strip()]
     return run_compare(cfg, names, out, backbone=backbone, resume=resume)
 
@@ -219,11 +219,3 @@ def _need_data(cfg, verb: str):
                            "config=.")
     return cfg
 
-
-def _with_size(cfg):
-    """data.image_size 0 means the model's recommended size (as the command line resolves it)."""
-    if cfg.data.image_size == 0:
-        from toonlab.models import recommended_size  # lazy: `import toonlab` stays fast
-
-        cfg.data.image_size = recommended_size(cfg.model)
-    return cfg

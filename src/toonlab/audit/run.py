@@ -37,14 +37,13 @@ from toonlab.audit.page import write_page
 from toonlab.audit.recipe import check_folds
 from toonlab.audit.table import rank_tasks, write_audit_csv
 from toonlab.budget import format_duration
-from toonlab.config import ExperimentConfig, save_config
+from toonlab.config import ExperimentConfig, save_config, validate
 from toonlab.console import ensure_console
 from toonlab.data.dataset import prepare_data, write_skipped
 from toonlab.errors import ToonlabError
 from toonlab.progress import Progress
 from toonlab.runs import CONFIG_FILE
 from toonlab.runtime import resolve_runtime, set_threads
-from toonlab.workflows.pipeline import check_config
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +128,7 @@ def _check(cfg: ExperimentConfig) -> None:
         raise ToonlabError("No data folder: pass DATA or a run folder (`toonlab audit DATA`), or set data.path in "
                            "--config.")
     check_folds(cfg)
-    check_config(cfg)
+    validate(cfg)
     if cfg.train.repeats != 1:
         raise ToonlabError(f"The audit trains one network per fold; leave train.repeats at 1. Received: "
                            f"{cfg.train.repeats!r}")

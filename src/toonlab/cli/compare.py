@@ -36,7 +36,7 @@ def compare(args: argparse.Namespace) -> int:
     from toonlab.compare import compare as run_compare  # lazy: `toonlab --help` stays fast
     from toonlab.compare import format_comparison
 
-    cfg = resolve(args)
+    cfg = resolve(args, check=False)  # a template: each approach's config is validated by compare
     out_folder(args, cfg.data.path, prefix="compare-", say="Compare folder")
     rows = run_compare(cfg, [m.strip() for m in args.models.split(",") if m.strip()], args.out,
                        backbone=args.backbone, resume=args.resume, overwrite=args.overwrite)

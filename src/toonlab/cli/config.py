@@ -5,7 +5,7 @@ Both are generated from the dataclass fields of :mod:`toonlab.config` (their doc
 they cannot drift from what the config loader accepts.
 
 Example:
-    >>> "train.epochs (int, default 0)" in format_keys("train")
+    >>> "train.epochs (int >= 0, default 0)" in format_keys("train")
     True
 """
 
@@ -40,14 +40,15 @@ def config_verb(args: argparse.Namespace) -> int:
 
 
 def format_keys(section: str, *, width: int | None = None) -> str:
-    """One section's keys: ``section.key (type, default X)`` and its meaning, indented and wrapped."""
-    from toonlab.config import SECTIONS  # lazy: `toonlab --help` stays fast
+    """One section's keys: ``section.key (type, default X)`` and its meaning, indented and wrapped; the type
+    shows the key's choices and bounds (``'adam' | 'sgd'``, ``float > 0``)."""
+    from toonlab.config import SECTIONS, field_type  # lazy: `toonlab --help` stays fast
 
     width = width or min(shutil.get_terminal_size().columns, 100)
     cls = SECTIONS[section]
     lines = [f"{section}: {_doc(cls)}"]
     for f in dataclasses.fields(cls):
-        lines.append(f"  {section}.{f.name} ({_type(f)}, default {show(default(f))})")
+        lines.append(f"  {section}.{f.name} ({field_type(section, f.name)}, default {show(default(f))})")
         lines += textwrap.wrap(f.metadata.get("help", ""), width, initial_indent=" " * 6, subsequent_indent=" " * 6,
                                break_on_hyphens=False)
     return "\n".join(lines)
@@ -77,10 +78,6 @@ def _yaml_value(value: Any) -> str:
 def default(f: dataclasses.Field) -> Any:
     """A field's default value (a fresh one for list and dict fields)."""
     return f.default_factory() if f.default is dataclasses.MISSING else f.default
-
-
-def _type(f: dataclasses.Field) -> str:
-    return f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
 
 
 def _doc(cls: type) -> str:

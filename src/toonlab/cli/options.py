@@ -105,32 +105,24 @@ def config_args(p: argparse.ArgumentParser, *, base: str = "the built-in default
     p.epilog = CONFIG_POINTER
 
 
-def resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None):
-    """Defaults (or a recipe / a resumed run's config) < --config YAML < --section.key=value < shortcuts."""
-    from toonlab.config import resolve_config, set_option
+def resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None, check: bool = True):
+    """Defaults (or a recipe / a resumed run's config) < --config YAML < --section.key=value < shortcuts, validated
+    once at the end (:func:`toonlab.config.resolve_config`); ``check=False`` for a template that is validated
+    per variant (``toonlab compare``)."""
+    from toonlab.config import resolve_config
 
     if base_run is not None:  # toonlab.runs imports torch: only when needed (--nproc starts sooner)
         from toonlab.runs import load_run_config
 
         base = load_run_config(base_run)
-    cfg = resolve_config(base=base, yaml_path=args.config, overrides=args.overrides)
     shortcuts = {"data.path": getattr(args, "data", None), "train.mode": getattr(args, "mode", None),
                  "train.epochs": getattr(args, "epochs", None), "data.image_size": getattr(args, "image_size", None),
                  "data.folds": getattr(args, "folds", None),
                  "train.repeats": getattr(args, "repeats", None), "train.seed": getattr(args, "seed", None),
                  "train.batch_size": getattr(args, "batch_size", None), "train.lr": getattr(args, "lr", None),
                  "model.weights": getattr(args, "weights", None), "train.budget": getattr(args, "budget", None),
-                 **source_options(args)}
-    for key, value in shortcuts.items():
-        if value is not None:
-            set_option(cfg, key, value)
-    if not show_progress(args):
-        cfg.train.progress = False
-    if cfg.data.image_size == 0:  # the model's recommended size (imports torch: only when asked for)
-        from toonlab.models import recommended_size
-
-        cfg.data.image_size = recommended_size(cfg.model)
-    return cfg
+                 **source_options(args), "train.progress": None if show_progress(args) else False}
+    return resolve_config(base=base, yaml_path=args.config, overrides=args.overrides, options=shortcuts, check=check)
 
 
 def out_folder(args: argparse.Namespace, data: str | None, *, prefix: str = "", say: str = "Run folder") -> None:

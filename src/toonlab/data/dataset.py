@@ -22,7 +22,7 @@ from toonlab.data.sources import SourceOptions, load_labels
 from toonlab.data.sources.detect import other_layouts
 from toonlab.data.exclude import exclude_listed
 from toonlab.data.conflicts import Conflict, conflict_rows, describe, disagreements, drop_reason, report_entries
-from toonlab.data.duplicates import DROP_MODES, check_mode, cross_split, drop_rows, find_duplicates, group_keys_for
+from toonlab.data.duplicates import DROP_MODES, cross_split, drop_rows, find_duplicates, group_keys_for
 from toonlab.data.splits import choose_stratify_task, load_splits, make_splits, save_splits, subset_rows
 from toonlab.data.trainable import check_trainable
 from toonlab.errors import DataError
@@ -132,7 +132,6 @@ def prepare_data(
     ``for_training`` refuses a task that cannot be learnt (one class only,
     :func:`toonlab.data.trainable.check_trainable`) before anything is written.
     """
-    check_mode(cfg.duplicates)
     labelset, cache, ok = load_and_cache(cfg, progress=progress)
     rows = np.flatnonzero(ok)
     skipped = sorted([*labelset.skipped, *cache.failures], key=lambda s: Path(s.path).as_posix())

@@ -49,40 +49,22 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import math
 
 import numpy as np
 
+from toonlab.config import choices_of
 from toonlab.data.splits import group_ids
 from toonlab.errors import DataError
 
-DUPLICATE_MODES = ("report", "group", "drop", "drop-conflicts")
+DUPLICATE_MODES = choices_of("data.duplicates")  # checked with the config
 DROP_MODES = ("drop", "drop-conflicts")  # modes that remove images, so need the clusters even where nothing reports
 THUMB_SIDE = 32  # thumbnails that verify near-duplicate candidates
 PRINT_SIDE = 8  # fingerprints are PRINT_SIDE x PRINT_SIDE colour thumbnails (192 values)
 DEFAULT_RMS = 4.0  # grey levels (RMS over the fingerprint); resized / re-encoded copies are within 3
 MAX_PIXEL_DIFF = 40  # levels a 32x32 thumbnail pixel of a near-duplicate may differ by
 _RECHECK = 16384  # candidate pairs re-measured at a time
-
-
-def check_mode(mode: str) -> str:
-    """Return ``mode`` if it is one of ``DUPLICATE_MODES``; DataError naming the option otherwise.
-
-    Example:
-        >>> check_mode("group")
-        'group'
-    """
-    if mode in DUPLICATE_MODES:
-        return mode
-    close = difflib.get_close_matches(str(mode), DUPLICATE_MODES, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise DataError(
-        "duplicates (--duplicates, data.duplicates) must be 'report' (list duplicates across splits), "
-        "'group' (keep copies in one split), 'drop' (keep one copy) or 'drop-conflicts' (keep one copy, and none "
-        f"of copies whose labels disagree).{hint} Received: duplicates={mode!r}"
-    )
 
 
 def exact_keys(images: np.ndarray) -> np.ndarray:

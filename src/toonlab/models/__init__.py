@@ -1,6 +1,7 @@
 """Models: registered by name, all with the same anatomy (``forward_features`` → heads by task).
 
-``create_model`` checks the ``model.*`` options, builds the registered model, then applies what every
+``create_model`` builds the registered model (its ``model.*`` options checked with the config, see
+:func:`toonlab.config.validate`), then applies what every
 model shares: initialisation (``model.init``), frozen biases (``model.bias=false``) and
 DropConnect/FreezeConnect (``model.dropconnect``, ``model.freezeconnect`` on ``model.connect_layers``).
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 import torch
 
 from toonlab.config import ModelConfig
+from toonlab.config_checks.model import OWN_MODELS
+from toonlab.config_checks.model import recommended_size as _recommended_size
 from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.models.backbones import BACKBONES
@@ -24,13 +27,12 @@ from toonlab.models.cnn import CNNBackbone, branch_width
 from toonlab.models.init import init_layers, layer_groups
 from toonlab.models.mlp import MLPBackbone
 from toonlab.models.network import MultiHeadNet
-from toonlab.models.options import check_model_config, dense_activation
+from toonlab.models.options import dense_activation
 from toonlab.models.regularizers import apply_connect, connect_targets, freeze_biases
 from toonlab.models.transfer import pretrained_model
 from toonlab.registry import Registry
 
 MODELS: Registry = Registry("model")
-OWN_MODELS = ("cnn", "mlp")  # toonlab's own networks; the other names are pretrained backbones
 
 __all__ = ["MODELS", "OWN_MODELS", "create_model", "init_layers", "layer_groups", "list_models", "recommended_size"]
 
@@ -56,8 +58,9 @@ _register_backbones()
 
 
 def recommended_size(cfg: ModelConfig) -> int:
-    """The input size a model is made for: a pretrained backbone's (224), else 64."""
-    return BACKBONES[cfg.name].size if cfg.name in BACKBONES else 64
+    """The input size a model is made for: a pretrained backbone's (224), else 64 (what ``data.image_size=0``
+    becomes when the config is validated)."""
+    return _recommended_size(cfg.name)
 
 
 def create_model(cfg: ModelConfig, tasks: dict[str, TaskSpec], *, image_size: int) -> MultiHeadNet:
@@ -71,13 +74,12 @@ def create_model(cfg: ModelConfig, tasks: dict[str, TaskSpec], *, image_size: in
         image_size: square input side in pixels.
 
     Raises:
-        ToonlabError: an unknown model name or an invalid ``model.*`` option.
+        ToonlabError: an unknown model name, or options that do not fit ``image_size``.
     """
     try:
         builder = MODELS.get(cfg.name)
     except KeyError as e:
         raise ToonlabError(str(e).strip('"')) from None
-    check_model_config(cfg)
     model = builder(cfg, tasks, image_size=image_size)
     if cfg.name not in OWN_MODELS:  # a pretrained backbone keeps its weights (its options are checked)
         return model

@@ -14,11 +14,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from toonlab.config import choices_of
 from toonlab.data.samples import TaskSpec
-from toonlab.errors import ToonlabError
 
 MISSING = float("nan")
-UNDRAWN = ("keep", "skip")  # train.undrawn_labels
+UNDRAWN = choices_of("train.undrawn_labels")
 
 
 def labelled(y: torch.Tensor) -> torch.Tensor:
@@ -36,17 +36,10 @@ def training_labels(labels: np.ndarray, hidden: np.ndarray, undrawn: str = "keep
         >>> training_labels(np.array([[1.0, 2.0]]), np.array([[False, True]]), "skip")
         array([[ 1., nan]])
     """
-    check_undrawn(undrawn)
+    assert undrawn in UNDRAWN, undrawn  # train.undrawn_labels, checked with the config
     if undrawn == "keep" or not hidden.any():
         return labels
     return np.where(hidden, np.float32(MISSING), labels).astype(labels.dtype, copy=False)
-
-
-def check_undrawn(undrawn: str) -> None:
-    """ToonlabError unless ``train.undrawn_labels`` is one of :data:`UNDRAWN`."""
-    if undrawn not in UNDRAWN:
-        raise ToonlabError(f"train.undrawn_labels must be one of {', '.join(UNDRAWN)} ('skip' leaves labels that "
-                           f"are not drawn out of the training loss). Received: {undrawn!r}")
 
 
 def task_loss(output: torch.Tensor, y: torch.Tensor, spec: TaskSpec, smoothing: float = 0.0) -> torch.Tensor | None:

@@ -19,15 +19,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from toonlab.config import ModelConfig
+from toonlab.config import ModelConfig, choices_of
 from toonlab.data.batches import MEAN, STD
 from toonlab.data.samples import TaskSpec
-from toonlab.errors import ToonlabError
 from toonlab.models.backbones import BACKBONES, BackboneSpec
 from toonlab.models.backbones.weights import load_weights, weights_path
 from toonlab.models.network import MultiHeadNet
 
-TRANSFER_MODES = ("features", "last_layer", "finetune", "scratch")
+TRANSFER_MODES = choices_of("model.transfer")
 FROZEN_MODES = ("features", "last_layer")
 
 
@@ -81,26 +80,10 @@ class PretrainedBackbone(nn.Module):
 
 def pretrained_model(cfg: ModelConfig, tasks: dict[str, TaskSpec]) -> MultiHeadNet:
     """The backbone ``cfg.name`` in mode ``cfg.transfer`` with the neck and one head per task."""
-    check_transfer_config(cfg)
     backbone = PretrainedBackbone(BACKBONES[cfg.name], cfg.transfer, cfg.weights)
     depth = 0 if cfg.transfer == "last_layer" else cfg.head_depth
     return MultiHeadNet(backbone, tasks, neck_depth=depth, neck_width=cfg.head_width, activation="relu",
                         dropout=cfg.head_dropout, norm_position=cfg.norm_position)
-
-
-def check_transfer_config(cfg: ModelConfig) -> None:
-    """Refuse options that a pretrained backbone cannot honour, naming them."""
-    if cfg.transfer not in TRANSFER_MODES:
-        raise ToonlabError(f"model.transfer must be one of {', '.join(TRANSFER_MODES)}. Received: {cfg.transfer!r}")
-    unsupported = {"model.init": cfg.init != "default", "model.bias=false": not cfg.bias,
-                   "model.dropconnect": cfg.dropconnect > 0, "model.freezeconnect": cfg.freezeconnect > 0}
-    used = [name for name, on in unsupported.items() if on]
-    if used:
-        raise ToonlabError(f"{', '.join(used)} apply to toonlab's own cnn/mlp, not to the pretrained backbone "
-                           f"{cfg.name!r}; leave them at their defaults (or use model.name=cnn).")
-    if not 0 < cfg.backbone_lr <= 1:
-        raise ToonlabError(f"model.backbone_lr is the backbone's share of the learning rate in finetune mode, in (0, 1]. "
-                           f"Received: {cfg.backbone_lr!r}")
 
 
 def param_groups(model: nn.Module, lr: float, backbone_lr: float, shared_lr: float = 1.0) -> list[dict]:

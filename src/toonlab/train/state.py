@@ -19,7 +19,6 @@ from toonlab.config import AugmentConfig, ExperimentConfig, to_dict
 from toonlab.data.augment import build_augment
 from toonlab.data.cache import parse_background
 from toonlab.data.samples import TaskSpec
-from toonlab.errors import ToonlabError
 from toonlab.runtime import Runtime
 from toonlab.train.callbacks.base import Callback
 from toonlab.models.losses import fully_labelled, labelled
@@ -101,7 +100,8 @@ class Meter:
 
 @dataclass
 class FitOptions:
-    """How ``fit`` guards and checkpoints a run; the fields mirror :class:`toonlab.config.TrainConfig`."""
+    """How ``fit`` guards and checkpoints a run; the fields mirror :class:`toonlab.config.TrainConfig` (whose
+    validation bounds them)."""
 
     max_rollbacks: int = 3
     rollback_lr_factor: float = 0.5
@@ -128,18 +128,6 @@ class FitOptions:
                    loss_weights=dict(train.get("loss_weights") or {}),
                    label_smoothing=float(train.get("label_smoothing", 0.0)),
                    augment=_augmenter(cfg), seed=int(train.get("seed", 0)))
-
-    def __post_init__(self) -> None:
-        checks = [("max_rollbacks", self.max_rollbacks >= 0, "an integer >= 0"),
-                  ("rollback_lr_factor", 0 < self.rollback_lr_factor < 1, "a number between 0 and 1 (exclusive)"),
-                  ("checkpoint_every", self.checkpoint_every >= 0, "a number of steps >= 0 (0 = once per epoch)"),
-                  ("label_smoothing", 0 <= self.label_smoothing < 1, "a number from 0 (off) up to 1, e.g. 0.1"),
-                  ("diverge_factor", self.diverge_factor == 0 or self.diverge_factor > 1,
-                   "a number > 1 (how many times its reference loss a head's loss may reach), e.g. 10, or 0 (off)"),
-                  ("diverge_steps", self.diverge_steps >= 1, "a whole number of steps >= 1, e.g. 20")]
-        for name, ok, expected in checks:
-            if not ok:
-                raise ToonlabError(f"train.{name} must be {expected}. Received: {name}={getattr(self, name)!r}")
 
 
 @dataclass

@@ -11,13 +11,14 @@ from typing import Any
 
 import torch.distributed as dist
 
+from toonlab.config import validate
 from toonlab.data.dataset import prepare_data
 from toonlab.progress import Progress
 from toonlab.runtime import Runtime, resolve_runtime
 from toonlab.train.callbacks import Callback
 from toonlab.train.distributed import backend_for, is_main, main_first, own_device, session
 from toonlab.train.launch import check_parallel
-from toonlab.workflows.pipeline import check_config, check_run_folder, train_prepared
+from toonlab.workflows.pipeline import check_run_folder, train_prepared
 
 
 def train_parallel(cfg: Any, out: str | Path, *, resume: bool = False, overwrite: bool = False, command: str = "",
@@ -36,7 +37,7 @@ def _prepare(cfg: Any, out: Path, resume: bool, overwrite: bool) -> tuple[Any, R
     """Rank 0 checks everything, caches the images and writes splits.csv; the others then reuse both."""
     main = is_main()
     if main:
-        check_config(cfg)
+        validate(cfg)
         check_parallel(cfg, dist.get_world_size())
         check_run_folder(cfg, out, resume, overwrite=overwrite)
         out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""One run's pipeline below :func:`toonlab.workflows.train.train`: check the config and folder, train each network
+"""One run's pipeline below :func:`toonlab.workflows.train.train`: check the run folder, train each network
 (one shared or one per task), evaluate on the test split. :mod:`toonlab.workflows.many` (folds, repeats) and
 :mod:`toonlab.workflows.parallel` (several processes) build on it; it imports neither, nor the entry point.
 """
@@ -32,7 +32,7 @@ from toonlab.data.samples import TaskSpec
 from toonlab.errors import ToonlabError
 from toonlab.evaluate.metrics import majority_classes
 from toonlab.evaluate.run import evaluate_prepared
-from toonlab.models import OWN_MODELS, create_model, recommended_size
+from toonlab.models import create_model
 from toonlab.models.transfer import PretrainedBackbone, param_groups
 from toonlab.runs import CONFIG_FILE, group_folder
 from toonlab.runtime import Runtime
@@ -52,14 +52,12 @@ from toonlab.train.feature_cache import can_cache, feature_batches
 from toonlab.train.folder import check_out
 from toonlab.train.epochs import EpochPlan, measure_epoch, plan_epochs
 from toonlab.train.loop import Fit, FitOptions, fit, train_step
-from toonlab.models.losses import check_undrawn, training_labels
+from toonlab.models.losses import training_labels
 from toonlab.train.optim import build_optimizer, build_scheduler, check_resumed_schedule
 from toonlab.version import __version__
 
 log = logging.getLogger(__name__)
-MODES = ("shared", "separate")
 CONFLICTS_FILE = "conflicts.csv"
-BALANCES = ("none", "loss")
 
 
 def train_prepared(
@@ -216,64 +214,16 @@ def _balance_callbacks(cfg: ExperimentConfig, tasks: dict[str, TaskSpec], train_
                         base=cfg.train.loss_weights)]
 
 
-def check_config(cfg: ExperimentConfig) -> None:
-    """Refuse bad model, augmentation and training settings before anything is written."""
-    from toonlab.data.augment import check_augment_config
-    from toonlab.models.options import check_model_config
-    from toonlab.train.optim import SCHEDULES
-    from toonlab.train.state import FitOptions
-
-    if cfg.data.image_size == 0:  # the model's recommended size, written into the run's config
-        cfg.data.image_size = recommended_size(cfg.model)
-    check_model_config(cfg.model)
-    check_augment_config(cfg.augment)
-    run_kind(cfg)
-    FitOptions.from_config(cfg)
-    shared_lr = cfg.train.shared_lr
-    if isinstance(shared_lr, bool) or not isinstance(shared_lr, (int, float)) or not shared_lr > 0:
-        raise ToonlabError(f"train.shared_lr is a learning-rate multiplier > 0, e.g. 4.24 (sqrt of 18 tasks). "
-                           f"Received: {shared_lr!r}")
-    if shared_lr != 1.0 and cfg.model.name not in OWN_MODELS and cfg.model.transfer == "finetune":
-        raise ToonlabError("model.transfer=finetune sets the backbone's rate with model.backbone_lr; "
-                           "leave train.shared_lr at 1 there.")
-    _check_balance(cfg.train)
-    _check_epochs(cfg.train)
-    check_undrawn(cfg.train.undrawn_labels)
-    if cfg.train.schedule not in SCHEDULES:
-        raise ToonlabError(f"train.schedule must be one of {', '.join(SCHEDULES)}. Received: {cfg.train.schedule!r}")
-
-
-def _check_epochs(train: TrainConfig) -> None:
-    if isinstance(train.epochs, bool) or not isinstance(train.epochs, int) or train.epochs < 0:
-        raise ToonlabError(f"train.epochs must be a whole number of epochs >= 0 (0 = follow the data size). "
-                           f"Received: {train.epochs!r}")
-    parse_duration(train.budget, name="train.budget")
-
-
-def _check_balance(train: TrainConfig) -> None:
-    if train.task_balance not in BALANCES:
-        raise ToonlabError(f"train.task_balance must be one of {', '.join(BALANCES)}. Received: {train.task_balance!r}")
-    power = train.balance_power
-    if isinstance(power, bool) or not isinstance(power, (int, float)) or not power > 0:
-        raise ToonlabError(f"train.balance_power must be a number > 0, e.g. 1. Received: {power!r}")
 
 
 def run_kind(cfg: ExperimentConfig) -> str:
-    """``"folds"`` or ``"repeats"``; ToonlabError for a bad repeat count or both at once."""
-    folds, repeats = cfg.data.folds, cfg.train.repeats
-    if not isinstance(repeats, int) or repeats < 1:
-        raise ToonlabError(f"train.repeats (--repeats) must be a whole number >= 1. Received: {repeats!r}")
-    if folds and repeats > 1:
-        raise ToonlabError("Use either k-fold cross-validation (--folds, data.folds) or repeated seeds "
-                           f"(--repeats, train.repeats), not both. Received: folds={folds}, repeats={repeats}")
-    return "folds" if folds else "repeats"
+    """``"folds"`` or ``"repeats"`` (the config's validation refuses both at once)."""
+    return "folds" if cfg.data.folds else "repeats"
 
 
 def check_run_folder(cfg: ExperimentConfig, out: Path, resume: bool, *, overwrite: bool = False) -> Path:
     """Check the mode, the data folder and the run folder (new, an old one to ``resume``, or one to replace
     with ``overwrite``, which deletes the old run once everything else is checked). Creates nothing."""
-    if cfg.train.mode not in MODES:
-        raise ToonlabError(f"train.mode must be 'shared' or 'separate'. Received: {cfg.train.mode!r}")
     if not cfg.data.path:
         raise ToonlabError("No data folder: pass DATA (`toonlab train DATA`) or set data.path in --config.")
     cfg.data.path = str(Path(cfg.data.path).resolve())  # absolute, so `toonlab eval RUN` works from any folder

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from toonlab.config import ExperimentConfig
+from toonlab.config import ExperimentConfig, validate
 from toonlab.console import ensure_console
 from toonlab.data.dataset import prepare_data
 from toonlab.errors import ToonlabError
@@ -24,7 +24,7 @@ from toonlab.train.callbacks import Callback
 from toonlab.train.folder import unfinished_removed
 from toonlab.workflows.many import train_many
 from toonlab.workflows.parallel import train_parallel
-from toonlab.workflows.pipeline import check_config, check_run_folder, train_prepared
+from toonlab.workflows.pipeline import check_run_folder, train_prepared
 
 __all__ = ["train"]
 
@@ -60,7 +60,7 @@ def train(cfg: ExperimentConfig, out: str | Path | None = None, *, resume: bool 
     if distributed.requested():  # under torchrun / --nproc N: one model trained by every process
         return train_parallel(cfg, out, resume=resume, overwrite=overwrite, command=command, callbacks=callbacks)
     start = time.perf_counter()
-    check_config(cfg)
+    validate(cfg)  # again, for a config built in Python code rather than resolved
     out = check_run_folder(cfg, Path(out), resume, overwrite=overwrite)
     with unfinished_removed(out, resume=resume):
         set_threads(cfg.train.threads)
