@@ -12,6 +12,7 @@ batches of the same in-memory uint8 images (decoded before any clock starts):
 - ``hand_loop_toonlab_net``: the same hand-written loop on toonlab's own model (separates loop from model).
 - ``keras_fp32`` / ``keras_bf16``: Keras 3 on TensorFlow (``keras_cnn.py``), float32 and ``mixed_bfloat16``;
   skipped with a note when not installed (``pip install -e ".[bench]"``).
+- with ``--variants``, toonlab's step in its other runtimes too (fp32 / bf16 × NCHW / channels-last).
 
 Rows take turns: each round times one window of ``--steps`` steps per row (the order rotating), and
 also times the bf16 and fp32 matmul peak, so the machine's noise falls on every row alike. Prints
@@ -83,6 +84,8 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=5, help="Untimed steps per row first.")
     p.add_argument("--images", type=int, default=1000, help="Images drawn for the benchmark.")
     p.add_argument("--matmul-n", type=int, default=4096, help="Side of the square matmuls of the peak rates.")
+    p.add_argument("--variants", action="store_true", help="Also time toonlab's step in the other three runtimes "
+                   "(fp32 / bf16 × NCHW / channels-last).")
     p.add_argument("--no-keras", action="store_true", help="Skip the Keras rows even when Keras is installed.")
     return p.parse_args()
 
@@ -139,6 +142,9 @@ def _rows(cfg, arch, tasks, classes, images, y, args) -> tuple[dict[str, Window]
             **{name: _plain_window(step, images, y) for name, step in hand.items()}}
     params = {name: _count(nets["step"]) for name in ("toonlab_step", "toonlab_epoch_loop", "hand_loop_toonlab_net")}
     params["hand_written"] = _count(hand_net)
+    for name, variant in (_variants(rt) if args.variants else {}).items():
+        rows[name], params[name] = _toonlab_step(cfg, _toonlab_net(cfg, tasks, arch.size, variant), tasks, images, y,
+                                                 variant), params["toonlab_step"]
     skipped = {}
     reason = "--no-keras" if args.no_keras else keras_cnn.missing()
     if reason:
@@ -152,6 +158,13 @@ def _rows(cfg, arch, tasks, classes, images, y, args) -> tuple[dict[str, Window]
             rows[f"keras_{prec}"] = _plain_window(lambda x, rows, step=step: step(x, [o[rows] for o in onehots]),
                                                   images, None)
     return rows, params, skipped
+
+
+def _variants(picked) -> dict:
+    """toonlab's runtimes other than the one it picks here, by row name."""
+    runtimes = {f"toonlab_step_{prec}_{fmt}": resolve_runtime(precision=prec, channels_last={"nchw": "off"}.get(fmt, "on"))
+                for prec in ("fp32", "bf16") for fmt in ("nchw", "channels_last")}
+    return {name: rt for name, rt in runtimes.items() if rt != picked}
 
 
 def _toonlab_net(cfg: ExperimentConfig, tasks: dict, size: int, rt) -> torch.nn.Module:
