@@ -200,7 +200,12 @@ def _toonlab_epoch(cfg, model, tasks, images, y, rt) -> Window:
 
 def _plain_window(step: Callable, images: np.ndarray, y: np.ndarray | None) -> Window:
     """A window of ``step(images[rows], labels[rows])`` (Keras: ``step(images[rows], rows)``)."""
-    return lambda plan: [step(images[rows], rows if y is None else y[rows]) for rows in plan] and None
+
+    def window(plan: list) -> None:
+        for rows in plan:
+            step(images[rows], rows if y is None else y[rows])
+
+    return window
 
 
 def _count(model: torch.nn.Module) -> int:
