@@ -9,6 +9,7 @@ rollback count to ``REPORTS/rank<r>.pt``.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import sys
 from pathlib import Path
@@ -67,4 +68,5 @@ def main(run: str, epochs: str, reports: str, mode: str = "nan") -> None:
 
 
 if __name__ == "__main__":
+    faulthandler.enable(all_threads=True)  # a crash (SIGABRT, SIGSEGV) prints every thread's Python stack
     main(*sys.argv[1:])
