@@ -103,6 +103,16 @@ def test_evaluate_explain_and_report(runs, toy):
     assert run.report() == run.dir / "report.html"
 
 
+def test_robustness_and_repeats_are_reachable_from_python(runs, toy, tmp_path, monkeypatch):
+    monkeypatch.setenv("TOONLAB_CACHE", str(tmp_path / "cache"))
+    run = toonlab.train(toy, tmp_path / "run", **TINY)
+    result = run.robustness(seed=1)
+    assert result["split"] == "val" and result["transforms"] and (run.dir / "robustness.json").exists()
+    repeats = run.repeat(2)
+    assert repeats.dir == run.dir / "repeats" and sorted(repeats.metrics["members"]) == ["seed-0", "seed-1"]
+    assert "std" in repeats.metrics["mean_accuracy"] and (repeats.dir / "report.html").exists()
+
+
 def test_separate_mode_history_model_and_regression(runs, toy):
     run = runs("separate")
     assert {"val_loss/color", "val_loss/size"} <= set(run.history[0])

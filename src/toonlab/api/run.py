@@ -194,6 +194,42 @@ class Run:
         return self._metrics
 
     @speaks_python
+    def robustness(self, data: str | Path | None = None, *, seed: int = 0) -> dict[str, Any]:
+        """Metrics on the validation images clean and under colour jitter, rotation, flips, invert, sharpness,
+        noise and grayscale at a few severities (``toonlab eval RUN --robustness``); writes RUN/robustness.json.
+
+        Args:
+            data: another data folder (all its usable images); None = the run's validation split.
+            seed: seed of the random transforms.
+
+        Example:
+            >>> run.robustness()["transforms"][0]["transform"]  # doctest: +SKIP
+            'jitter'
+        """
+        from toonlab.evaluate.robustness_run import robustness_run  # lazy: `import toonlab` stays fast
+        from toonlab.report import refresh_report
+
+        result = robustness_run(self.dir, data, seed=seed)
+        refresh_report(self.dir)
+        return result
+
+    @speaks_python
+    def repeat(self, n: int) -> Run:
+        """Train this run's config ``n`` times (seeds seed .. seed+n-1, the same split) into RUN/repeats and
+        return that run, whose metrics hold each seed's and the mean ± std (``toonlab eval RUN --repeats N``).
+        A second call continues where an earlier one stopped.
+
+        Example:
+            >>> run.repeat(3).metrics["mean_accuracy"]["std"]  # doctest: +SKIP
+        """
+        from toonlab.report import refresh_report  # lazy: `import toonlab` stays fast
+        from toonlab.workflows.repeats import REPEATS_DIR, repeat_run
+
+        metrics = repeat_run(self.dir, n, command=f"run.repeat({n})")
+        refresh_report(self.dir / REPEATS_DIR)
+        return Run(self.dir / REPEATS_DIR, metrics=metrics)
+
+    @speaks_python
     def explain(self, images: Any = None, *, tasks: str | list[str] = "all", methods: str | list[str] = "all",
                 out: str | Path | None = None, **options: Any) -> list[Path]:
         """Attribution panels per image and task (saliency, integrated gradients, Grad-CAM, SmoothGrad).

@@ -83,16 +83,11 @@ def eval_verb(args: argparse.Namespace) -> int:
 
 def _eval_repeats(args: argparse.Namespace) -> int:
     """``eval RUN --repeats N``: N trainings of the run's own config, evaluated, mean ± std."""
-    from pathlib import Path
+    from toonlab.workflows.repeats import REPEATS_DIR, repeat_run  # lazy: `toonlab --help` stays fast
 
-    from toonlab.runs import load_run_config  # lazy: `toonlab --help` stays fast
-    from toonlab.workflows.train import train
-
-    cfg = load_run_config(args.run)
-    cfg.data.folds, cfg.train.repeats, cfg.train.progress = 0, args.repeats, options.show_progress(args)
-    out = Path(args.run) / "repeats"
-    metrics = train(cfg, out, resume=(out / "config.yaml").exists(), command=output.command_line(args.argv))
-    output.print_result(metrics, str(out), None)
+    metrics = repeat_run(args.run, args.repeats, progress=options.show_progress(args),
+                         command=output.command_line(args.argv))
+    output.print_result(metrics, f"{args.run}/{REPEATS_DIR}", None)
     return 0
 
 
