@@ -156,6 +156,25 @@ def test_one_line_per_task_in_priority_order():
     assert KINDS == ("undrawn", "baseline", "overfit", "underfit")
 
 
+def test_a_task_near_its_baseline_that_is_still_climbing_is_told_to_train_longer():
+    near = {"accuracy": 0.41, "macro_f1": 0.3}
+    climbing = rows([0.3, 0.35, 0.4, 0.45], [0.3, 0.35, 0.4, 0.41])
+    assert one(near, history=climbing, config={"train": {"epochs": 4}}).kind == "underfit"  # not 'check the labels'
+    flat = rows([0.45, 0.45, 0.45, 0.45], [0.41] * 4)
+    assert one(near, history=flat).kind == "baseline"  # trained out and still at its baseline: the labels
+
+
+def test_the_console_shares_one_line_between_tasks_with_the_same_advice():
+    climbing = rows([0.3, 0.35, 0.4, 0.45], [0.3, 0.35, 0.4, 0.45])
+    tasks = {name: {**GOOD, "accuracy": 0.45} for name in "abcd"}
+    found = advise(tasks, {name: [{k.replace("/t", f"/{name}"): v for k, v in r.items()} for r in climbing]
+                           for name in "abcd"}, config={"train": {"epochs": 4}})
+    assert len(found) == 4 and {a.kind for a in found} == {"underfit"}
+    assert format_advice([a.as_dict() for a in found]) == "4 tasks underfit (a, b, c, d); train longer: --epochs=8."
+    two = format_advice([{**a.as_dict(), "member": "fold-1"} for a in found[:2]]).splitlines()
+    assert two == [f"[fold-1] {a.message}" for a in found[:2]]  # fewer than three keep their own lines
+
+
 def test_messages_are_single_lines_naming_their_task():
     tasks = {"a": {**GOOD, "accuracy": 0.41, "macro_f1": 0.3}, "b": GOOD, "c": {**GOOD, "accuracy_visible": 1.0, "drawn_fraction": 0.5}}
     found = advise(tasks, {"b": rows([0.99, 1.0], [0.7, 0.7], task="b")})

@@ -132,9 +132,30 @@ def task_histories(run: str | Path) -> dict[str, list[dict[str, float]]]:
     return out
 
 
+GROUP_FROM = 3
+"""Tasks with the same kind of advice and the same thing to try share one console line from this many on
+(metrics.json and the report keep every task's own message)."""
+
+SHARED_PHRASES = {"underfit": "underfit", "baseline": "stay near their baseline", "overfit": "overfit",
+                  "undrawn": "have labels that are often not drawn"}
+
+
 def format_advice(advice: list[dict[str, Any]]) -> str:
-    """The console lines: one message per entry ('[fold-1] ...' when it comes from a k-fold/repeats member)."""
-    return "\n".join(f"[{a['member']}] {a['message']}" if a.get("member") else a["message"] for a in advice)
+    """The console lines: one message per entry ('[fold-1] ...' when it comes from a k-fold/repeats member);
+    :data:`GROUP_FROM` or more entries of one kind with the same hint become one line naming the tasks."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for a in advice:
+        hint = a["message"].rpartition("; ")[2]
+        groups.setdefault((a.get("member"), a["kind"], hint), []).append(a)
+    lines = []
+    for (member, kind, hint), entries in groups.items():
+        if len(entries) >= GROUP_FROM:
+            text = f"{len(entries)} tasks {SHARED_PHRASES.get(kind, kind)} ({', '.join(e['task'] for e in entries)}); {hint}"
+            shown = [text if text.endswith(".") else text + "."]
+        else:
+            shown = [e["message"] for e in entries]
+        lines += [f"[{member}] {line}" if member else line for line in shown]
+    return "\n".join(lines)
 
 
 # --- the rules: each returns the message, or None when it does not fire -----------------------------
@@ -196,7 +217,8 @@ def _overfit(name: str, m: dict[str, Any], rows: list[dict[str, float]], s: _Set
     return f"{name} overfits: {facts}; {s.regularise_hint(classification=not regression)}."
 
 
-def _underfit(name: str, m: dict[str, Any], rows: list[dict[str, float]], s: _Settings) -> str | None:
+def _underfit(name: str, m: dict[str, Any], rows: list[dict[str, float]], s: _Settings, *,
+              climbing_only: bool = False) -> str | None:
     series = [r[f"train_acc/{name}"] for r in rows if f"train_acc/{name}" in r]
     val = rows[-1].get(f"val_acc/{name}") if rows else None
     fitted = series and (series[-1] >= UNDERFIT_ACC or (_finite(val) and val >= UNDERFIT_ACC))
@@ -211,13 +233,22 @@ def _underfit(name: str, m: dict[str, Any], rows: list[dict[str, float]], s: _Se
     trend = f"({rise * 100:+.1f} points over the last {window} epochs)"
     if rise > RISE_POINTS:
         return f"{head} and still rising {trend}; {s.longer_hint(n)}."
+    if climbing_only:
+        return None
     if rise < -RISE_POINTS:
         return f"{head} and falling {trend}; {s.lower_lr_hint()}."
     return f"{head} and flat {trend}; {s.capacity_hint()}."
 
 
+def _still_climbing(name: str, m: dict[str, Any], rows: list[dict[str, float]], s: _Settings) -> str | None:
+    """Underfit and still rising (or one epoch only): training was cut short, which also explains a task
+    near its baseline, so 'train longer' comes before 'check the labels'."""
+    return _underfit(name, m, rows, s, climbing_only=True)
+
+
 RULES: tuple[tuple[str, Callable[..., str | None]], ...] = (
-    ("undrawn", _undrawn), ("baseline", _baseline), ("overfit", _overfit), ("underfit", _underfit))
+    ("undrawn", _undrawn), ("underfit", _still_climbing), ("baseline", _baseline), ("overfit", _overfit),
+    ("underfit", _underfit))
 
 
 # --- what to try, from the run's config ---------------------------------------------------------------
