@@ -19,9 +19,8 @@ from typing import Any
 
 from toonlab.api.words import speaks_python
 from toonlab.errors import ToonlabError
+from toonlab.runs import CONFIG_FILE, METRICS_FILE
 
-METRICS_FILE = "metrics.json"  # as toonlab.runs names it (that module imports torch; this one stays light)
-CONFIG_FILE = "config.yaml"
 
 
 class Run:

@@ -109,11 +109,10 @@ def resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None,
     """Defaults (or a recipe / a resumed run's config) < --config YAML < --section.key=value < shortcuts, validated
     once at the end (:func:`toonlab.config.resolve_config`); ``check=False`` for a template that is validated
     per variant (``toonlab compare``)."""
-    from toonlab.config import resolve_config
+    from toonlab.config import resolve_config  # lazy: `toonlab --help` stays fast
+    from toonlab.runs import load_run_config
 
-    if base_run is not None:  # toonlab.runs imports torch: only when needed (--nproc starts sooner)
-        from toonlab.runs import load_run_config
-
+    if base_run is not None:
         base = load_run_config(base_run)
     shortcuts = {"data.path": getattr(args, "data", None), "train.mode": getattr(args, "mode", None),
                  "train.epochs": getattr(args, "epochs", None), "data.image_size": getattr(args, "image_size", None),
@@ -127,7 +126,7 @@ def resolve(args: argparse.Namespace, *, base=None, base_run: str | None = None,
 
 def out_folder(args: argparse.Namespace, data: str | None, *, prefix: str = "", say: str = "Run folder") -> None:
     """Set ``args.out`` to the default run folder when it is not given, and print it (once, not per process)."""
-    from toonlab.runs import default_run_dir
+    from toonlab.runs import default_run_dir  # lazy: `toonlab --help` stays fast
     from toonlab.train import launch
 
     if args.out is None:
