@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     audited = options.get("tasks", "all") if args.tasks == "all" else args.tasks
     manifest, flipped = flip_labels(root, options, work / "flipped.csv", audited.split(","), fraction=args.flip,
                                     seed=args.seed, limit=args.n)
-    result = run_audit(root, manifest, {**options, "tasks": audited}, work / "audit", args)
+    # the manifest also has a 'group' column: name the tasks, so that it is not read as one
+    result = run_audit(root, manifest, {**options, "tasks": ",".join(flipped)}, work / "audit", args)
     report = score(flipped, result.rows, list(flipped))
     report.update({"set": args.set, "images": args.n, "flip": args.flip, "plan": result.plan,
                    "audit_seconds": result.seconds, "oof_accuracy": {t: s["oof_accuracy"]

@@ -17,6 +17,7 @@ from toonlab.testing import make_toy_cartoonset
     ("with --resume, --overwrite or another --out.", "with resume=True, overwrite=True or another out=."),
     ("lower --train.lr=1e-4 or --model.widths", "lower **{'train.lr': 1e-4} or 'model.widths'"),
     ("--epochs 5", "epochs=5"),
+    ("Leave it out with --tasks hair,eye_color,size (data.tasks)", "Leave it out with tasks='hair,eye_color,size' (data.tasks)"),
 ])
 def test_options_the_api_takes_become_keyword_arguments(cli, python):
     assert python_words(cli) == python

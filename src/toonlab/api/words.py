@@ -28,7 +28,7 @@ SWITCHES = {"resume", "overwrite"}  # flags without a value: resume=True
 ARGUMENTS = set(SHORTCUTS) | SWITCHES | {"out", "config"}
 # the option, then an optional value: '=value', or a metavar (FILE, N) or a plain word after a space
 FLAG = re.compile(r"--(?P<name>[a-z][a-z0-9_-]*(?:\.[a-z_]+)?)"
-                  r"(?:=(?P<eq>[^\s,;)]*[^\s,;).])| (?P<word>[A-Z][A-Z_]*\b|[\w/*+-]+(?:\.[\w/*+-]+)*))?")
+                  r"(?:=(?P<eq>[^\s,;)]*[^\s,;).])| (?P<word>[A-Z][A-Z_]*\b|[\w/*+-]+(?:[.,][\w/*+-]+)*))?")
 NOT_VALUES = {"or", "and", "to", "is", "in", "with", "the", "a", "an", "for", "of", "which", "at", "on", "as", "if",
               "instead", "names", "must", "needs", "takes", "was", "does", "from", "only", "so", "but", "then"}
 
