@@ -20,8 +20,8 @@ def console_args(p: argparse.ArgumentParser) -> None:
     """``-q/--quiet`` and ``--no-progress``, on every verb (see :mod:`toonlab.progress`)."""
     p.add_argument("-q", "--quiet", action="store_true", help="Only warnings and the result: no epoch lines, "
                    "no progress.")
-    p.add_argument("--no-progress", action="store_true", help="No progress bars or progress lines (epoch lines "
-                   "stay). Without a terminal (a log file, CI) there is never a bar, only a few plain lines.")
+    p.add_argument("--no-progress", action="store_true", help="No progress bars or lines (epoch lines stay); "
+                   "without a terminal there is never a bar.")
 
 
 def show_progress(args: argparse.Namespace) -> bool:
@@ -48,16 +48,15 @@ def source_args(p: argparse.ArgumentParser, *, base: Base = None) -> argparse._A
     opt("--combine", key="data.combine", metavar="TASKS",
         help="Comma list of combined tasks 'a+b' (one class per combination)")
     opt("--group", key="data.group", help="Task, column or regex group whose value groups images (never split apart)")
-    opt("--group-column", key="data.group", dest="group", help="source=manifest: same as --group")
+    opt("--group-column", key="data.group", dest="group", help=argparse.SUPPRESS)  # the manifest's name for --group
     opt("--visibility", key="data.visibility", metavar="FILE",
-        help="CSV of labels not drawn per image: a 'file' column and one 0/1 column per task (1 = drawn, 0 = not "
-        "drawn); 'none' = read none. Metrics add the accuracy where drawn",
-        means={"": "DATA/visibility.csv, visibility.csv beside the manifest or DATA/hidden.csv, if present"})
+        help="CSV of labels not drawn per image: 'file' and a 0/1 column per task; 'none' = read none",
+        means={"": "visibility.csv or hidden.csv, if present"})
     opt("--duplicates", key="data.duplicates", choices=["report", "group", "drop", "drop-conflicts"],
-        help="Exact/near-duplicate images: report (default), group (same split), drop (keep one) or "
-        "drop-conflicts (keep one, and none of copies whose labels disagree).")
-    opt("--exclude", key="data.exclude", metavar="CSV", help="Leave out the images this CSV lists in its 'file' "
-        "column, e.g. the audit.csv of `toonlab audit`; each is reported as skipped with the reason")
+        help="Exact/near-duplicate images: report (default), group (same split), drop (keep one), "
+        "drop-conflicts (also none of copies whose labels disagree).")
+    opt("--exclude", key="data.exclude", metavar="CSV", help="Leave out the images in this CSV's 'file' column "
+        "(e.g. an audit.csv), reported as skipped")
     opt("--limit", key="data.limit", type=int, metavar="N", help="Use only the first N images", means={0: "all"})
     return g
 
@@ -70,8 +69,8 @@ def model_args(p: argparse.ArgumentParser, *, base: Base = None, weights: bool =
     opt("--image-size", key="data.image_size", type=int, metavar="PX", help="Training image size in pixels",
         means={0: "the model's recommended size"})
     if weights:
-        opt("--weights", key="model.weights", help="Pretrained backbones: 'imagenet' (torchvision's cache or the "
-            "efficientnet_lite0 package, never downloaded), a local weights file, or 'none'")
+        opt("--weights", key="model.weights", help="Pretrained backbones: 'imagenet' (a local cache, never "
+            "downloaded), a weights file, or 'none'")
     return g
 
 
@@ -82,8 +81,8 @@ def training_args(p: argparse.ArgumentParser, *, base: Base = None, folds: bool 
     opt = functools.partial(config_option, g, base=base)
     opt("--epochs", key="train.epochs", type=int, metavar="N", help="Maximum epochs",
         means={0: "follow the data size"})
-    opt("--budget", key="train.budget", metavar="TIME", help="Wall-clock budget for training, e.g. 10m: the first "
-        "steps are timed and the number of epochs chosen to end within it")
+    opt("--budget", key="train.budget", metavar="TIME", help="Training time, e.g. 10m: epochs chosen to end within "
+        "it")
     opt("--lr", key="train.lr", type=float, help="Learning rate")
     opt("--batch-size", key="train.batch_size", type=int, metavar="N", help="Images per step (the global batch, "
         "split across processes)")

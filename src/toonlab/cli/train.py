@@ -19,10 +19,8 @@ def train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="Replace the run already in --out (refused for a folder "
                    "that is not a toonlab run).")
     p.add_argument("--nproc", type=int, default=1, metavar="N",
-                   help="Train one model on N processes of this machine with DistributedDataParallel (gloo on CPU, "
-                   "NCCL on GPU: one GPU each); only process 0 writes RUN. --batch-size stays the global batch, split "
-                   "across the N, so results compare with --nproc 1. Not with --folds, --repeats or "
-                   "train.checkpoint_every. Under torchrun leave it out. Default 1.")
+                   help="Train one model on N processes (DistributedDataParallel; one GPU each on GPUs); "
+                   "--batch-size stays the global batch. Not under torchrun. Default 1.")
     options.config_args(p)
     options.source_args(p)
     options.model_args(p)
