@@ -4,6 +4,7 @@ draw: unreadable files (chmod 000) and a handful of hostile folders through the 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -82,6 +83,20 @@ def test_symlink_loops_and_dangling_links_are_skipped_with_what_they_are(tmp_pat
     assert reasons["loop.png"].startswith("a symbolic link that loops back on itself")
     assert reasons["dangling.png"] == "a symbolic link to 'gone.png', which does not exist"
     assert report.found == report.used + len(report.skipped) and report.used == 6
+
+
+def test_a_linked_folder_is_not_followed_and_is_named_once(tmp_path, caplog):
+    root, outside = tmp_path / "data", tmp_path / "elsewhere"
+    for i in range(3):
+        hostile.good(write_image(root, f"cat/{i}.png"), i)
+        hostile.good(write_image(root, f"dog/{i}.png"), i + 10)
+        hostile.good(write_image(outside, f"{i}.png"), i + 20)
+    os.symlink(outside, root / "bird")
+    with caplog.at_level(logging.WARNING, logger="toonlab"):
+        report = _check(root, tmp_path, source="folders")
+    assert report.used == 6  # the linked folder's images are left out ...
+    named = [r.getMessage() for r in caplog.records if "linked folder" in r.getMessage()]
+    assert len(named) == 1 and str(root / "bird") in named[0] and str(outside) in named[0]  # ... but never silently
 
 
 def test_a_manifest_row_naming_a_file_with_a_literal_backslash_finds_it(tmp_path):

@@ -8,6 +8,7 @@ a ``SourceOptions``. :func:`toonlab.data.sources.load.load_labels` wraps them.
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,9 @@ from typing import Any, Callable, Sequence
 from toonlab.data.samples import LabelSet
 from toonlab.errors import DataError
 from toonlab.registry import Registry
+
+log = logging.getLogger(__name__)
+_WARNED_LINKS: set[str] = set()  # each linked folder is named once per process
 
 LabelSource = Callable[..., LabelSet]
 SOURCES: Registry[LabelSource] = Registry("label source")
@@ -110,14 +114,28 @@ def check_regression(regression: list[str], fields: list[str], *, what: str) -> 
 
 
 def find_files(root: Path) -> list[str]:
-    """Relative paths (forward slashes, sorted) of every file under ``root``; hidden files and folders skipped."""
+    """Relative paths (forward slashes, sorted) of every file under ``root``; hidden files and folders skipped.
+
+    Linked folders (symbolic links) are not followed, since one can loop back on itself; each is named in a
+    warning, once, so that its images are never left out silently.
+    """
     found = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
+        _warn_linked(Path(folder), dirs)
         rel = Path(folder).relative_to(root).as_posix()
         prefix = "" if rel == "." else rel + "/"
         found.extend(prefix + f for f in files if not f.startswith("."))
     return sorted(found)
+
+
+def _warn_linked(folder: Path, dirs: list[str]) -> None:
+    for name in dirs:
+        path = folder / name
+        if path.is_symlink() and str(path) not in _WARNED_LINKS:
+            _WARNED_LINKS.add(str(path))
+            log.warning("Not reading the linked folder %s (a symbolic link to %s): its images are not used. "
+                        "Pass that folder itself as DATA, or copy its images in.", path, os.readlink(path))
 
 
 def find_images(images: str | Path | Sequence[str | Path]) -> list[Path]:
