@@ -8,10 +8,10 @@ import torch
 from PIL import Image
 
 import toonlab
-from toonlab.api.run import Run
 from toonlab.errors import ToonlabError
 from toonlab.ship import predict_images
 from toonlab.testing import make_toy_cartoonset
+from trained_once import trained_once
 
 TINY = dict(epochs=1, image_size=16, batch_size=16, progress=False, model={"widths": [8], "head_width": 16},
             data={"workers": 1}, eval={"plots": False}, **{"train.precision": "fp32"})
@@ -27,16 +27,8 @@ def toy(tmp_path_factory):
 @pytest.fixture(scope="module")
 def runs(toy, tmp_path_factory):
     """``runs("shared")`` → (the Run train returned), trained once per module."""
-    root, done = tmp_path_factory.mktemp("api-runs"), {}
-
-    def get(kind: str) -> Run:
-        if kind not in done:
-            with pytest.MonkeyPatch.context() as mp:
-                mp.setenv("TOONLAB_CACHE", str(root / "cache"))
-                done[kind] = toonlab.train(toy, root / kind, **TINY, **KINDS[kind])
-        return done[kind]
-
-    return get
+    return trained_once(tmp_path_factory.mktemp("api-runs"),
+                        lambda kind, out: toonlab.train(toy, out, **TINY, **KINDS[kind]))
 
 
 def test_load_gives_what_train_returned(runs):

@@ -8,6 +8,7 @@ import pytest
 
 from toonlab.cli import main
 from toonlab.testing import TINY_TRAIN, make_toy_cartoonset
+from trained_once import trained_once
 
 RUNS = {
     "shared": [],
@@ -25,15 +26,10 @@ def toy(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def runs(toy, tmp_path_factory):
     """Train the runs of RUNS on demand, once per session: ``runs("shared")`` → the run folder."""
-    root, done = tmp_path_factory.mktemp("ship-runs"), {}
 
-    def get(kind: str) -> Path:
-        if kind not in done:
-            options = ["--folds", "2"] if kind == "folds" else RUNS[kind]
-            with pytest.MonkeyPatch.context() as mp:
-                mp.setenv("TOONLAB_CACHE", str(root / "cache"))
-                assert main(["train", str(toy), "-o", str(root / kind), *options, *TINY_TRAIN]) == 0
-            done[kind] = root / kind
-        return done[kind]
+    def train(kind: str, out: Path) -> Path:
+        options = ["--folds", "2"] if kind == "folds" else RUNS[kind]
+        assert main(["train", str(toy), "-o", str(out), *options, *TINY_TRAIN]) == 0
+        return out
 
-    return get
+    return trained_once(tmp_path_factory.mktemp("ship-runs"), train)
