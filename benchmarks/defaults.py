@@ -40,17 +40,21 @@ def main(argv: list[str] | None = None) -> int:
     zoo = json.loads((Path(args.zoo) / "zoo.json").read_text(encoding="utf-8"))
     sets = _chosen(zoo["sets"], args.sets)
     out = Path(args.out or tempfile.mkdtemp(prefix="toonlab-defaults-"))
-    results = {}
+    results: dict = {}
+    text = _summary(out, args, results)
     for entry in sets:
         results[entry["name"]] = run_set(entry, Path(args.zoo), out / entry["name"], args)
         print(format_set(entry["name"], results[entry["name"]]), file=sys.stderr, flush=True)
-    summary = {"out": str(out), "tune_budget": args.tune_budget, "sets": results,
-               "verdict": verdict(results)}
-    text = json.dumps(summary, indent=2)
-    if args.json:
-        Path(args.json).write_text(text, encoding="utf-8")
+        text = _summary(out, args, results)
+        if args.json:  # after every set, so a long run that is stopped keeps what it measured
+            Path(args.json).write_text(text, encoding="utf-8")
     print(text)
     return 0
+
+
+def _summary(out: Path, args: argparse.Namespace, results: dict) -> str:
+    return json.dumps({"out": str(out), "tune_budget": args.tune_budget, "toonlab_args": args.toonlab_args,
+                       "sets": results, "verdict": verdict(results)}, indent=2)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -149,7 +149,7 @@ class TrainConfig:
     """How the network is trained."""
 
     mode: Literal["shared", "separate"] = _f("shared", "'shared': one multi-head network for all tasks; 'separate': one network per task.")
-    epochs: int = _f(0, "Maximum epochs; 0 = follow the data size (about 3,000 steps, 15-30 epochs).", ge=0)
+    epochs: int = _f(0, "Maximum epochs; 0 = follow the data size (about 3,000 steps, 15-27 epochs).", ge=0)
     budget: str = _f("", "Wall-clock budget for training, e.g. 10m or 1h30m: the first steps are timed and the "
                      "number of epochs is chosen so that training ends within it (train.epochs, when set, stays "
                      "the upper limit); '' = no budget.")

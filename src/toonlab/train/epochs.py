@@ -31,9 +31,9 @@ from toonlab.runtime import Runtime
 log = logging.getLogger(__name__)
 
 AUTO_STEPS = 3000  # optimizer steps the data-size rule aims at
-# Epochs: at least 15 passes for a large set; at most 30 for a small one, which keeps the defaults within the
-# wall time of a plain 12-epoch float32 script (docs/defaults.md: an epoch costs toonlab about 0.3 of the script's).
-AUTO_MIN, AUTO_MAX = 15, 30
+# Epochs: at least 15 passes for a large set; at most 27 for a small one, which keeps the defaults within the
+# wall time of a plain 12-epoch float32 script (docs/defaults.md: at 30, toonlab took 0.85-1.02 of its time).
+AUTO_MIN, AUTO_MAX = 15, 27
 BUDGET_MAX_FACTOR = 4  # with a budget and epochs 0: at most this many times the data-size rule
 SAFETY = 1.1  # epochs are planned on estimated time x this (later epochs run a little slower than the probe)
 PROBE_WARMUP, PROBE_STEPS, PROBE_SECONDS = 2, 8, 5.0  # steps run untimed, steps timed at most, time cap
