@@ -201,3 +201,22 @@ def test_auto_stride_halves_the_first_stage_only_from_128_px(size, first):
     convs = [m for m in model.backbone.modules() if isinstance(m, nn.Conv2d)]
     assert convs[0].stride == (first, first) and all(c.stride == (1, 1) for c in convs[1:])
     assert model(torch.randn(2, 3, size, size))["hair"].shape == (2, 5)
+
+
+def test_plain_heads_run_as_one_linear_layer_with_the_same_outputs_and_gradients():
+    torch.manual_seed(0)
+    model, x = build(), torch.randn(4, 3, 16, 16)
+    model.eval()  # batch norm on running statistics: both passes see the same network
+    fused = model(x)
+    by_head = {name: head(model.neck(model.forward_features(x))) for name, head in model.heads.items()}
+    for name in TASKS:
+        assert torch.allclose(fused[name], by_head[name], atol=1e-6), name
+    sum(v.sum() for v in fused.values()).backward()
+    assert all(h.weight.grad is not None and h.bias.grad is not None for h in model.heads.values())
+
+
+def test_a_hooked_head_is_called_as_itself():
+    model, seen = build(), []
+    model.heads["glasses"].register_forward_hook(lambda _m, _i, out: seen.append(tuple(out.shape)))
+    model(torch.randn(2, 3, 16, 16))
+    assert seen == [(2, 2)]
