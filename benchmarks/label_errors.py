@@ -9,6 +9,8 @@ and overall, flipped, flagged, true positives, precision and recall, and the aud
 
     python benchmarks/label_errors.py --set builtin --n 2000 --tasks hair_color,face_color --json /tmp/le.json
     python benchmarks/label_errors.py --set emoji --n 2000
+    python benchmarks/label_errors.py --set builtin --n 10000 --size 256 --folds 3 \
+        --config src/toonlab/recipes/demo.yaml            # issue 23's target: the demo's network per fold
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     # the manifest also has a 'group' column: name the tasks, so that it is not read as one
     result = run_audit(root, manifest, {**options, "tasks": ",".join(flipped)}, work / "audit", args)
     report = score(flipped, result.rows, list(flipped))
+    report["ranked"] = precision_at_recall(flipped, result.rows, args.recall)
     report.update({"set": args.set, "images": args.n, "flip": args.flip, "plan": result.plan,
                    "audit_seconds": result.seconds, "oof_accuracy": {t: s["oof_accuracy"]
                                                                      for t, s in result.tasks.items()}})
@@ -56,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--epochs", type=int, default=0, help="Epochs per fold network; 0 = the audit recipe's.")
     p.add_argument("--image-size", type=int, default=0, help="Image size of the fold networks; 0 = the recipe's.")
+    p.add_argument("--config", default="", help="A recipe for the fold networks over the audit's (e.g. "
+                   "src/toonlab/recipes/demo.yaml: the demo's network, 128 px).")
+    p.add_argument("--recall", type=float, default=0.8, help="Report the precision of the ranked flags where "
+                   "they first reach this recall (issue 23: >= 0.8 at 0.8).")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--zoo", default=str(ZOO), help="Folder written by benchmarks/zoo/build.py (holds zoo.json).")
     p.add_argument("--work", default="label-errors-work", help="Folder for the drawn set, the manifest, the audit.")
@@ -129,7 +136,7 @@ def run_audit(root: Path, manifest: Path, options: dict, out: Path, args: argpar
     if options.get("group"):
         keys["group"] = "group"
     keys.update({k: v for k, v in (("epochs", args.epochs), ("image_size", args.image_size)) if v})
-    return toonlab.audit(root, out, **keys)
+    return toonlab.audit(root, out, config=args.config or None, **keys)
 
 
 def score(flipped: dict[str, set[str]], rows: list[dict], tasks: list[str]) -> dict:
@@ -140,6 +147,22 @@ def score(flipped: dict[str, set[str]], rows: list[dict], tasks: list[str]) -> d
         per_task[task] = _pr(len(flipped[task]), len(flagged), len(flagged & flipped[task]))
     totals = [sum(t[k] for t in per_task.values()) for k in ("flipped", "flagged", "true_positives")]
     return {"overall": _pr(*totals), "tasks": per_task}
+
+
+def precision_at_recall(flipped: dict[str, set[str]], rows: list[dict], recall: float) -> dict:
+    """The flags of all tasks ranked by margin (p(suggested) - p(given)), largest first: the precision at the
+    first rank where the flags reach ``recall`` of the flipped labels, or at the last flag if they never do."""
+    margin = lambda r: float(r["confidence"]) - float(r["given_probability"])  # noqa: E731
+    ranked = sorted(rows, key=margin, reverse=True)
+    total, hits = sum(len(f) for f in flipped.values()), 0
+    for n, row in enumerate(ranked, 1):
+        hits += row["file"] in flipped.get(row["task"], ())
+        if total and hits / total >= recall:
+            break
+    else:
+        n = len(ranked)
+    return {"at_recall": recall, "min_margin": round(margin(ranked[n - 1]), 4) if n else None,
+            **_pr(total, n, hits)}
 
 
 def _pr(flipped: int, flagged: int, hits: int) -> dict:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from toonlab.audit.confident import find_label_issues
 from toonlab.cli import main
 from toonlab.testing import TINY_TRAIN, read_csv, write_image, write_lines
 
@@ -57,6 +59,19 @@ def test_the_audit_writes_its_page_summary_and_fold_networks(audited):
     assert summary["tasks"]["colour"]["audited"] == 36 and summary["flagged"] >= 2
     assert "3 folds x 8 epochs" in summary["plan"]
     assert sorted(p.name for p in (out / "folds").iterdir()) == ["fold-1", "fold-2", "fold-3"]
+
+
+def test_the_out_of_fold_probabilities_are_kept_and_rank_again_to_the_same_flags(audited):
+    root, out = audited
+    saved = np.load(out / "oof_probs.npz")
+    assert len(saved["__files__"]) == 36 and saved["colour"].shape == (36, 2)
+    assert np.allclose(saved["colour"].astype(np.float32).sum(axis=1), 1, atol=1e-2)
+    files = list(saved["__files__"])
+    labels = {r["file"]: r["colour"] for r in read_csv(root / "labels.csv")}
+    classes = sorted(set(labels.values()))
+    given = np.array([classes.index(labels[f]) for f in files])
+    found = find_label_issues(saved["colour"].astype(np.float32), given)
+    assert {files[i] for i in found.rows} == {r["file"] for r in read_csv(out / "audit.csv")}
 
 
 def test_train_exclude_drops_exactly_the_listed_files_and_reports_them(audited, tmp_path, capsys):

@@ -63,3 +63,14 @@ def test_equal_margins_rank_the_less_self_confident_first():
 def test_bad_shapes_and_labels_are_refused(probs, given):
     with pytest.raises(ValueError, match="Received"):
         find_label_issues(probs, given)
+
+
+def test_the_estimated_noise_sets_how_many_are_flagged_so_flips_under_the_threshold_are_found_too():
+    clean0, sure_flip, soft_flip, clean1 = [0.95, 0.05], [0.05, 0.95], [0.3, 0.7], [0.05, 0.95]
+    probs = np.array([clean0] * 5 + [sure_flip] * 2 + [soft_flip] * 3 + [clean1] * 5)
+    given = np.array([0] * 10 + [1] * 5)
+    # class 1's threshold is 0.95: the soft flips (0.7) never clear it, but the joint counts 2 of the 7
+    # counted images given 0 as 1s, so 2/7 x 10 = 2.9 -> 3 of the 10 are flagged, by margin
+    found = find_label_issues(probs, given)
+    assert sorted(found.rows.tolist()[:2]) == [5, 6] and found.rows.tolist()[2] in (7, 8, 9)
+    assert found.suggested.tolist() == [1, 1, 1]

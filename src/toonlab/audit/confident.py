@@ -1,11 +1,19 @@
 """Confident learning: which given labels the out-of-fold probabilities contradict, most likely first.
 
-The idea (Northcutt, Jiang and Chuang, "Confident Learning: Estimating Uncertainty in Dataset Labels",
-JAIR 2021), written here from the paper: a model that never saw an image during training gives it
-class probabilities ``p``. Class ``j``'s threshold ``t_j`` is the mean probability of ``j`` over the
-images *given* ``j`` (its mean self-confidence), so a class the model is shy about gets a low bar. An
-image given class ``i`` is flagged when another class ``j`` clears its threshold (``p_j >= t_j``) and
-beats the given class (``p_j > p_i``); the suggested label is the most probable such ``j``. Flags are
+The method (Northcutt, Jiang and Chuang, "Confident Learning: Estimating Uncertainty in Dataset Labels",
+JAIR 2021, its "prune by noise rate"), written here from the paper: a model that never saw an image
+during training gives it class probabilities ``p``.
+
+1. Class ``j``'s threshold ``t_j`` is the mean probability of ``j`` over the images *given* ``j`` (its
+   mean self-confidence), so a class the model is shy about gets a low bar.
+2. The *confident joint* counts, per given class ``i``, the images whose most probable class among
+   those clearing their threshold is ``j``. Calibrated to the number of images given ``i``, its
+   off-diagonal cell ``(i, j)`` estimates how many images given ``i`` are really ``j``.
+3. For each such pair that many images given ``i`` are flagged: those where ``p_j - p_i`` is largest,
+   and only if ``j`` is more probable than ``i``. The suggested label is ``j``.
+
+So the number of flags follows the estimated noise, and an image whose true class stays just under
+its threshold (common with label smoothing, which caps the probabilities) is still found. Flags are
 ranked by the margin ``p_j - p_i``, largest first (ties: lower given-class probability first).
 
 Example:
@@ -65,7 +73,7 @@ def class_thresholds(probs: np.ndarray, given: np.ndarray) -> np.ndarray:
 
 
 def find_label_issues(probs: np.ndarray, given: np.ndarray) -> LabelIssues:
-    """The images whose given label another class confidently beats, ranked by margin (see the module).
+    """The images whose given label is most likely wrong, ranked by margin (see the module).
 
     Args:
         probs: (N, K) out-of-fold class probabilities.
@@ -76,16 +84,44 @@ def find_label_issues(probs: np.ndarray, given: np.ndarray) -> LabelIssues:
     """
     probs, given = _check(probs, given)
     thresholds = class_thresholds(probs, given)
-    clears = probs >= np.where(np.isnan(thresholds), np.inf, thresholds)  # a class given to none never clears
-    rows = np.flatnonzero(given != UNLABELLED)
-    p_given = probs[rows, given[rows]]
-    candidates = clears[rows] & (probs[rows] > p_given[:, None])
-    scores = np.where(candidates, probs[rows], -np.inf)
-    flagged = candidates.any(axis=1)
-    rows, p_given, best = rows[flagged], p_given[flagged], scores[flagged].argmax(axis=1)
+    expected = calibrated_joint(probs, given, thresholds)
+    suggested = np.full(len(given), UNLABELLED)
+    for i, j in zip(*np.nonzero(expected * (1 - np.eye(len(expected))) >= 0.5)):
+        rows = np.flatnonzero(given == i)
+        margin = probs[rows, j] - probs[rows, i]
+        top = rows[np.argsort(-margin, kind="stable")[: int(np.floor(expected[i, j] + 0.5))]]
+        top = top[probs[top, j] > probs[top, i]]
+        better = (suggested[top] == UNLABELLED) | (probs[top, j] > probs[top, np.maximum(suggested[top], 0)])
+        suggested[top[better]] = j
+    rows = np.flatnonzero(suggested != UNLABELLED)
+    best, p_given = suggested[rows], probs[rows, given[rows]]
     confidence = probs[rows, best]
     order = np.lexsort((p_given, -(confidence - p_given)))  # largest margin first, then least self-confident
     return LabelIssues(rows[order], given[rows[order]], best[order], confidence[order], p_given[order], thresholds)
+
+
+def calibrated_joint(probs: np.ndarray, given: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """(K, K): cell ``(i, j)`` estimates how many images given ``i`` belong to ``j``.
+
+    Each labelled image counts once, for the most probable class that clears its threshold (not at all
+    when none does); each row is then scaled to the number of images given that class.
+
+    Example:
+        >>> probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.9, 0.1]])
+        >>> given = np.array([0, 0, 1, 1])
+        >>> calibrated_joint(probs, given, class_thresholds(probs, given)).tolist()
+        [[2.0, 0.0], [1.0, 1.0]]
+    """
+    k = probs.shape[1]
+    rows = np.flatnonzero(given != UNLABELLED)
+    clears = probs[rows] >= np.where(np.isnan(thresholds), np.inf, thresholds)  # a class given to none never clears
+    counted = clears.any(axis=1)
+    likely = np.where(clears, probs[rows], -np.inf).argmax(axis=1)
+    joint = np.zeros((k, k))
+    np.add.at(joint, (given[rows][counted], likely[counted]), 1.0)
+    sizes = np.bincount(given[rows], minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(joint / joint.sum(axis=1, keepdims=True) * sizes[:, None])
 
 
 def _check(probs: np.ndarray, given: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,7 @@ OUT/
   audit.csv     file,task,given,suggested,confidence,rank,given_probability: every flagged label
   audit.html    the flagged images with thumbnails of the image, the given and the suggested class
   audit.json    per task: images audited, out-of-fold accuracy, flags; the plan and its cost
+  oof_probs.npz the out-of-fold class probabilities per task (float16), to rank again without training
   config.yaml   the config the fold networks trained with
   folds/fold-<k>/   each fold network's checkpoints and history
 ```
@@ -32,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from toonlab.audit.folds import out_of_fold
 from toonlab.audit.page import write_page
 from toonlab.audit.recipe import check_folds
@@ -50,6 +53,7 @@ log = logging.getLogger(__name__)
 AUDIT_FILE = "audit.csv"
 PAGE_FILE = "audit.html"
 SUMMARY_FILE = "audit.json"
+PROBS_FILE = "oof_probs.npz"
 
 
 @dataclass
@@ -114,7 +118,7 @@ def audit_data(cfg: ExperimentConfig, out: str | Path, *, command: str = "") -> 
 
 def describe_plan(cfg: ExperimentConfig, n: int) -> str:
     """E.g. ``5 folds x 8 epochs of cnn 32-64-128 at 32 px, about 1,600 training images each``."""
-    epochs = f"{cfg.train.epochs} epochs" if cfg.train.epochs else "epochs by data size"
+    epochs = f"{cfg.train.epochs} epoch{'s' * (cfg.train.epochs != 1)}" if cfg.train.epochs else "epochs by data size"
     if cfg.train.budget:
         epochs = f"{epochs} within --budget {cfg.train.budget}"
     model = cfg.model.name + (f" {'-'.join(map(str, cfg.model.widths))}" if cfg.model.name == "cnn" else "")
@@ -154,3 +158,10 @@ def _write(result: AuditResult, data, probs, command: str) -> None:
                "left_out": result.left_out, "images": {"used": len(data.rel_paths), "skipped": len(data.skipped)},
                "flagged": len(result.rows), "command": command}
     (result.out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    write_probs(result.out / PROBS_FILE, data.rel_paths, probs)
+
+
+def write_probs(path: Path, files: list[str], probs: dict[str, np.ndarray]) -> None:
+    """``oof_probs.npz``: ``__files__`` (the images, relative to the data folder) and, per task, the (N, K) out-of-fold probabilities (float16), to rank
+    again without training: ``find_label_issues(np.load(path)["hair"], given)``."""
+    np.savez_compressed(path, __files__=np.array(files), **{task: p.astype(np.float16) for task, p in probs.items()})
