@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sets", default="", help="Comma list of set names (default: all).")
     p.add_argument("--out", default="", help="Where run folders go (default: a new temp folder, kept).")
     p.add_argument("--tune-budget", default="30m", help="Budget of `toonlab tune` per set; 0 skips it.")
-    p.add_argument("--plain-epochs", type=int, default=12, help="Epochs of the plain script (issue 19: 12).")
+    p.add_argument("--plain-epochs", type=int, default=12, help="Epochs of the plain script (issue 19: 12); 0 skips it.")
     p.add_argument("--json", default="", help="Also write the JSON here.")
     p.add_argument("--toonlab-args", default="", help="Extra words for (a), e.g. '--epochs 20' to try a default.")
     return p
@@ -85,7 +85,8 @@ def run_set(entry: dict, zoo: Path, out: Path, args: argparse.Namespace) -> dict
     extra = args.toonlab_args.split()
     result["default"] = run_toonlab(["train", folder, "--out", str(out / "default"), *label_args, *extra],
                                     out / "default")
-    result["plain"] = run_plain(out / "default", epochs=args.plain_epochs)
+    if args.plain_epochs:
+        result["plain"] = run_plain(out / "default", epochs=args.plain_epochs)
     if args.tune_budget not in ("0", ""):
         tune_out = out / "tune"
         result["tune"] = run_toonlab(["tune", folder, "--out", str(tune_out), "--budget", args.tune_budget,

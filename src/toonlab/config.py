@@ -66,7 +66,7 @@ class DataConfig:
                          "0 = not drawn (or 'file,attribute' rows naming what is not drawn). Relative to DATA or "
                          "absolute; '' = DATA/visibility.csv, visibility.csv beside the manifest, else DATA/hidden.csv "
                          "if one exists; 'none' = read none. Evaluation adds the accuracy where drawn.")
-    image_size: int = _f(64, "Square training size in pixels; images are resized once into the cache. 0 = the "
+    image_size: int = _f(128, "Square training size in pixels; images are resized once into the cache. 0 = the "
                          "model's recommended size (224 for pretrained backbones, 64 otherwise).", ge=0)
     background: str = _f("white", "Colour that transparent pixels are composited onto (name or #rrggbb).")
     grayscale: bool = _f(False, "Convert images to grey when caching (three equal channels), e.g. to compare drawings "
