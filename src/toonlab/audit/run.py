@@ -162,6 +162,7 @@ def _write(result: AuditResult, data, probs, command: str) -> None:
 
 
 def write_probs(path: Path, files: list[str], probs: dict[str, np.ndarray]) -> None:
-    """``oof_probs.npz``: ``__files__`` (the images, relative to the data folder) and, per task, the (N, K) out-of-fold probabilities (float16), to rank
-    again without training: ``find_label_issues(np.load(path)["hair"], given)``."""
+    """``oof_probs.npz``: ``__files__`` (the images, relative to the data folder) and, per task, the (N, K)
+    out-of-fold probabilities (float16), to rank again without training:
+    ``find_label_issues(np.load(path)["hair"], given)``."""
     np.savez_compressed(path, __files__=np.array(files), **{task: p.astype(np.float16) for task, p in probs.items()})
