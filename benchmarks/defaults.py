@@ -63,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sets", default="", help="Comma list of set names (default: all).")
     p.add_argument("--out", default="", help="Where run folders go (default: a new temp folder, kept).")
     p.add_argument("--tune-budget", default="30m", help="Budget of `toonlab tune` per set; 0 skips it.")
-    p.add_argument("--plain-epochs", type=int, default=12, help="Epochs of the plain script (issue 19: 12); 0 skips it.")
+    p.add_argument("--plain-epochs", type=int, default=12,
+                   help="Epochs of the plain script (issue 19: 12); 0 skips it.")
     p.add_argument("--json", default="", help="Also write the JSON here.")
     p.add_argument("--toonlab-args", default="", help="Extra words for (a), e.g. '--epochs 20' to try a default.")
     return p

@@ -91,9 +91,7 @@ class MultiHeadNet(nn.Module):
             return {name: head(parts[:, i]) for i, (name, head) in enumerate(self.heads.items())}
         z = self.head_drop(self.neck(features))
         if _can_fuse(self.heads):  # one matmul for all heads instead of one small one each (~3 % of a 64 px step)
-            heads = list(self.heads.values())
-            weight, bias = torch.cat([h.weight for h in heads]), torch.cat([h.bias for h in heads])
-            return dict(zip(self.heads, nn.functional.linear(z, weight, bias).split([h.out_features for h in heads], 1)))
+            return _fused_heads(self.heads, z)
         return {name: head(z) for name, head in self.heads.items()}
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -118,6 +116,14 @@ def _can_fuse(heads: nn.ModuleDict) -> bool:
     single heads; a DropConnect head is a parametrized subclass): they can run as one linear layer."""
     return len(heads) > 1 and all(type(h) is nn.Linear and h.bias is not None and not h._forward_hooks
                                   and not h._forward_pre_hooks for h in heads.values())
+
+
+def _fused_heads(heads: nn.ModuleDict, z: torch.Tensor) -> dict[str, torch.Tensor]:
+    """``{task: head(z)}`` computed as one linear layer of the heads' weights stacked, then split by task."""
+    layers = list(heads.values())
+    weight, bias = torch.cat([h.weight for h in layers]), torch.cat([h.bias for h in layers])
+    logits = nn.functional.linear(z, weight, bias).split([h.out_features for h in layers], dim=1)
+    return dict(zip(heads, logits))
 
 
 def _head(in_features: int, spec: TaskSpec) -> nn.Module:
