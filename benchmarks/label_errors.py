@@ -120,26 +120,19 @@ def flip_labels(root: Path, options: dict, manifest: Path, tasks: list[str], *, 
 
 
 def _write_manifest(path: Path, files: list[str], labels, table: dict[str, list]) -> None:
-    """The manifest, and beside it ``visibility.csv`` (1 = drawn, 0 = not), so that the audit, like the
-    flips, leaves the labels that are not drawn alone."""
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["file", "group", *labels.tasks])
         for i, file in enumerate(files):
             cells = ["" if table[t][i] is None else labels.tasks[t].classes[int(table[t][i])] for t in labels.tasks]
             writer.writerow([file, labels.samples[i].group or "", *cells])
-    with (path.parent / "visibility.csv").open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["file", *labels.tasks])
-        for i, file in enumerate(files):
-            writer.writerow([file, *(int(t not in labels.samples[i].hidden) for t in labels.tasks)])
 
 
 def run_audit(root: Path, manifest: Path, options: dict, out: Path, args: argparse.Namespace):
     import toonlab
 
+    # labels that are not drawn: the audit reads the set's own visibility table from DATA, as train does
     keys = {"source": "manifest", "labels": str(manifest.resolve()), "tasks": options.get("tasks", "all"),
-            "visibility": str((manifest.parent / "visibility.csv").resolve()),
             "folds": args.folds, "seed": args.seed, "progress": args.progress}
     if options.get("group"):
         keys["group"] = "group"
