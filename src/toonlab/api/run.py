@@ -22,7 +22,6 @@ from toonlab.errors import ToonlabError
 from toonlab.runs import CONFIG_FILE, METRICS_FILE
 
 
-
 class Run:
     """A run folder written by ``toonlab train`` (shared or separate mode, or a k-fold/repeats parent).
 

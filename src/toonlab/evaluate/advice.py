@@ -150,7 +150,8 @@ def format_advice(advice: list[dict[str, Any]]) -> str:
     lines = []
     for (member, kind, hint), entries in groups.items():
         if len(entries) >= GROUP_FROM:
-            text = f"{len(entries)} tasks {SHARED_PHRASES.get(kind, kind)} ({', '.join(e['task'] for e in entries)}); {hint}"
+            names = ", ".join(e["task"] for e in entries)
+            text = f"{len(entries)} tasks {SHARED_PHRASES.get(kind, kind)} ({names}); {hint}"
             shown = [text if text.endswith(".") else text + "."]
         else:
             shown = [e["message"] for e in entries]
