@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 
 import optuna
@@ -12,7 +13,8 @@ from toonlab.cli import main
 from toonlab.config import from_dict, load_yaml, resolve_config
 from toonlab.sweep.clock import SPENT
 from toonlab.sweep.storage import storage_url
-from toonlab.sweep.tune import FINAL_SPENT, tune
+from toonlab.sweep.results import Row, rank
+from toonlab.sweep.tune import FINAL_SPENT, Finalist, pick_finalists, tune, winner
 from toonlab.sweep.tune_recipe import RECIPE
 from toonlab.sweep.tune_search import TuneError
 from toonlab.testing import make_toy_cartoonset, read_csv
@@ -65,9 +67,16 @@ def test_the_search_trains_trials_then_the_best_setting_on_all_images(tuned):
     first = load_yaml(out / "trials" / "t000" / "config.yaml")  # the recipe's start point: the defaults' values
     assert first["train"]["lr"] == 0.004 and first["model"]["branch_stages"] == 0 and first["augment"]["rotate"] == 0
     assert first["data"]["subset"] == 2000 and first["train"]["epochs"] == 2 and first["train"]["monitor"] == "val_acc"
-    assert result.run == out / f"final-{rows[0]['folder'].rpartition('/')[2]}" and not result.reused
-    for name in ("config.yaml", "metrics.json", "report.html"):
-        assert (result.run / name).is_file()
+    # the finalists: the best trial and the start point (t000), each trained on all images; the better one on
+    # validation is the final run
+    assert {f.name for f in result.finalists} == {"t000", "t001"} and result.finalists[0].name == rows[0]["folder"][-4:]
+    assert result.run == max(result.finalists, key=lambda f: f.value).run and not result.reused
+    for finalist in result.finalists:
+        for name in ("config.yaml", "metrics.json", "report.html"):
+            assert (finalist.run / name).is_file()
+    assert any(line.startswith("Finalists on all images: t") for line in lines)
+    assert any(line.startswith(f"Final run: {result.run.name} (") for line in lines)
+    assert "final-t000" in (out / "best.yaml").read_text() and "final-t001" in (out / "best.yaml").read_text()
     final = load_yaml(result.run / "config.yaml")
     assert final["data"]["subset"] == 0 and final["train"]["budget"].endswith("s") and final["train"]["budget"] != "0s"
     best = resolve_config(yaml_path=out / "best.yaml")
@@ -80,6 +89,31 @@ def test_the_search_trains_trials_then_the_best_setting_on_all_images(tuned):
     trial_lines = [line for line in lines if line.startswith("trial t")]
     assert len(trial_lines) == 4 and all(" of 1m left" in line for line in trial_lines)
     assert "lr=0.004" in trial_lines[0] and "val_acc" in trial_lines[1]
+
+
+def _row(folder, point, value, state="complete"):
+    return Row(slot=int(folder[-1]), round=None, point=point, state=state, value=value, folder=f"trials/{folder}")
+
+
+def test_finalists_are_the_best_trial_the_start_then_the_next_best(tmp_path):
+    for t in ("t000", "t001", "t002", "t003"):
+        (tmp_path / "trials" / t).mkdir(parents=True)
+    start = {"train.lr": 0.004}
+    rows = [_row("t002", {"train.lr": 0.01}, 0.9), _row("t003", {"train.lr": 0.02}, 0.8, "pruned"),
+            _row("t001", {"train.lr": 0.03}, 0.7), _row("t000", start, 0.6)]
+    assert pick_finalists(rows, start, 2, tmp_path) == [("t002", {"train.lr": 0.01}), ("t000", start)]
+    assert pick_finalists(rows, start, 3, tmp_path)[2] == ("t001", {"train.lr": 0.03})  # finished trials only
+    assert pick_finalists(rows, start, 1, tmp_path) == [("t002", {"train.lr": 0.01})]
+    rows[3].value = 0.95  # the start is the best trial itself: it trains once
+    assert pick_finalists(rank(rows, "max"), start, 2, tmp_path) == [("t000", start), ("t002", {"train.lr": 0.01})]
+
+
+def test_the_winner_is_the_best_validation_value_and_never_a_diverged_run(tmp_path):
+    finals = [Finalist(n, {}, tmp_path / n, {}, v, False) for n, v in (("a", 0.8), ("b", math.nan), ("c", 0.8))]
+    assert winner(finals, "max").name == "a"  # the first of equals: the search's pick
+    assert winner(finals, "min").name == "a"
+    finals[2].value = 0.5
+    assert winner(finals, "min").name == "c"
 
 
 def test_the_same_command_again_trains_nothing(tuned, toy, recipe):
@@ -120,13 +154,13 @@ def test_cli_tune_prints_progress_trials_and_the_final_run(toy, recipe, tmp_path
     assert code == 0
     assert f"Tune folder: {out}" in printed and "branch_stages" not in printed  # one task: no branches to search
     assert "trial t000 done: val_acc" in printed and "of 1m left" in printed
-    assert "rank" in printed and "Final run of the best setting" in printed and "color" in printed
+    assert "rank" in printed and "Final run final-t000, the finalist with the best val_acc (final-t000 " in printed and "color" in printed
     assert f"Run: {out / 'final-t000'}" in printed and "budget spent" in printed
     assert from_dict(load_yaml(out / "best.yaml")).data.tasks == "color"
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--budget", "90s"], "smallest budget is 1m 40s"),
+    (["--budget", "90s"], "smallest budget is 2m"),
     (["--budget", "soon"], "--budget is a duration such as"),
     (["--budget", "1h", "--trials", "0"], "--trials expects a number of trials >= 1"),
     (["--budget", "1h", "--model.widthz=[8]"], "unknown key model.widthz"),

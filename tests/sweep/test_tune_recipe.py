@@ -109,8 +109,8 @@ def test_a_start_point_outside_the_space_is_refused():
 
 
 @pytest.mark.parametrize(("budget", "message"), [
-    ("5s", "too small: the search gets 60% of it, and one trial needs at least 1m .* smallest budget is 1m 40s"),
-    ("0", "smallest budget is 1m 40s"),
+    ("5s", "too small: the search gets 50% of it, and one trial needs at least 1m .* smallest budget is 2m"),
+    ("0", "smallest budget is 2m"),
     ("soon", "--budget is a duration such as"),
     ("-3m", "--budget is a duration such as"),
 ])
@@ -120,7 +120,7 @@ def test_bad_or_too_small_budgets_are_refused(budget, message):
 
 
 def test_a_big_enough_budget_is_read_as_seconds():
-    assert check_budget("30m", load_recipe()) == 1800.0 and check_budget(100, load_recipe()) == 100.0
+    assert check_budget("30m", load_recipe()) == 1800.0 and check_budget(120, load_recipe()) == 120.0
 
 
 def test_recipe_config_sections_are_mappings_and_their_keys_exist():

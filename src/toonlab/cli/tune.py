@@ -46,7 +46,9 @@ def tune(args: argparse.Namespace) -> int:
                       progress=options.show_progress(args), say=say)
     print(f"\nTrials ({result.spec.metric} on the trials' images; test numbers only for the best):")
     print(format_results(result.rows, result.spec, limit=15))
-    print(f"\nFinal run of the best setting ({_short(result.point)}) on all images:")
+    finalists = ", ".join(f"{f.run.name} {f.value:.4g}" for f in result.finalists)
+    print(f"\nFinal run {result.run.name}, the finalist with the best {result.spec.metric} ({finalists}): "
+          f"{_short(result.point)}, trained on all images:")
     print(format_metrics(result.metrics))
     report = result.run / "report.html"
     print(f"\nRun: {result.run}" + (f" · report: {report}" if report.exists() else "") + f" · best config: "

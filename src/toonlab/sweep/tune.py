@@ -3,16 +3,19 @@
 A sweep built in code (:mod:`toonlab.sweep.tune_search`): TPE over the recipe's small space
 (``toonlab/recipes/tune.yaml``), successive halving on each epoch's validation metric, trials on a
 seeded subset for a few epochs. The search gets ``search.share`` of the budget (its clock lives in
-the study, so a rerun counts what was spent); then the best trial's setting trains on all images
-with ``train.budget`` = the time left. The folder::
+the study, so a rerun counts what was spent). Then the *finalists* train on all images, sharing the
+time left as ``train.budget``: the best trial's setting, the start point (the defaults) and, with
+``search.finalists`` above 2, the next best trials. A short trial favours networks that learn fast
+over networks that end best, so the search's pick has to beat the defaults at full length: the
+finalist with the best validation metric is the final run. The folder::
 
     OUT/
       study.db  trials/t000/ ...  results.csv  plots/    the search, as `toonlab sweep` leaves it
-      best.yaml                                         the best setting for all images (no budget)
-      final-t007/                                       the final run: config.yaml, metrics.json, report.html
+      final-t007/  final-t000/                          the finalists: config.yaml, metrics.json, report.html
+      best.yaml                                         the winner's setting for all images (no budget)
 
 Running the same command again resumes: finished trials are kept, the search goes on while its
-share of the budget lasts (a larger --budget buys more), and a finished final run is only read back.
+share of the budget lasts (a larger --budget buys more), and finished finalists are only read back.
 
 Example:
     >>> result = tune("faces/", "runs/tune-faces", budget="30m")  # doctest: +SKIP
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,6 +43,7 @@ from toonlab.sweep.params import encode_point, short
 from toonlab.sweep.results import BEST_FILE, Row
 from toonlab.sweep.run import write_results
 from toonlab.sweep.spec import SweepSpec, apply_point
+from toonlab.sweep.trial import read_result
 from toonlab.sweep.storage import open_storage, storage_url
 from toonlab.sweep.tune_recipe import TuneRecipe, load_recipe
 from toonlab.sweep.tune_search import TuneError, base_config, label_tasks, search_spec, start_point
@@ -48,11 +53,25 @@ from toonlab.workflows.train import train
 log = logging.getLogger(__name__)
 STUDY = "tune"
 FINAL_SPENT = "final_spent_s"
+_BASE = "base config"
+
+
+@dataclass
+class Finalist:
+    """A setting trained on all images after the search: its trial's name, point, run and validation value."""
+
+    name: str
+    point: dict[str, Any]
+    run: Path
+    metrics: dict[str, Any]
+    value: float
+    reused: bool
 
 
 @dataclass
 class TuneResult:
-    """What a tune left: the final run, its test metrics, the ranked trials and the time spent."""
+    """What a tune left: the final run (the best finalist), its test metrics, the ranked trials, every
+    finalist and the time spent."""
 
     out: Path
     run: Path
@@ -64,6 +83,7 @@ class TuneResult:
     spent_s: float
     budget_s: float
     reused: bool
+    finalists: list[Finalist]
 
 
 def tune(data: str | Path | None, out: str | Path, *, budget: str | float, config: str | Path | None = None,
@@ -99,17 +119,48 @@ def tune(data: str | Path | None, out: str | Path, *, budget: str | float, confi
     clock = SearchClock(rec.share * budget_s)
     sweep = Sweep(spec, out, open_storage(storage_url(out, storage)), STUDY, clock=clock, trials=trials)
     study = _open_study(sweep, out)
-    final_before = float(study.user_attrs.get(FINAL_SPENT, 0.0))
-    sweep.say = _time_left(say, clock, budget_s, final_before)
+    sweep.say = _time_left(say, clock, budget_s, _final_spent(study))
     _announce(say, spec, rec, budget_s, study, tasks, out)
-    rows = _search(sweep, study, start_point(rec, spec))
-    row = _best(rows, out)
-    cfg = final_config(spec, base, row.point, progress=progress)
-    best = write_best(cfg, out, row, spec)
-    left = max(budget_s - clock.spent() - final_before, rec.min_trial_s)
-    run, metrics, reused = _train_final(cfg, out / f"final-{Path(row.folder).name}", left, study, say)
-    return TuneResult(out, run, best, metrics, rows, row.point, spec,
-                      clock.spent() + float(study.user_attrs.get(FINAL_SPENT, 0.0)), budget_s, reused)
+    start = start_point(rec, spec)
+    rows = _search(sweep, study, start)
+    picks = pick_finalists(rows, start, rec.finalists, out)
+    say(f"Finalists on all images: {', '.join(f'{name} ({short(point) or _BASE})' for name, point in picks)}; "
+        f"the one best on {spec.metric} is the final run.")
+    finals = []
+    for i, (name, point) in enumerate(picks):
+        seconds = max((budget_s - clock.spent() - _final_spent(study)) / (len(picks) - i), rec.min_trial_s)
+        cfg = final_config(spec, base, point, progress=progress)
+        finals.append(_train_final(cfg, out / f"final-{name}", name, point, seconds, study, spec, say))
+    win = winner(finals, spec.direction)
+    if len(finals) > 1:
+        say(f"Final run: {win.run.name} ({', '.join(f'{f.name} {spec.metric} {f.value:.4g}' for f in finals)}).")
+    best = write_best(final_config(spec, base, win.point), out, win, finals, spec)
+    return TuneResult(out, win.run, best, win.metrics, rows, win.point, spec, clock.spent() + _final_spent(study),
+                      budget_s, all(f.reused for f in finals), finals)
+
+
+def pick_finalists(rows: list[Row], start: dict[str, Any], count: int, out: Path) -> list[tuple[str, dict[str, Any]]]:
+    """``(name, point)`` of the settings to train on all images: the search's best, the start point, then the
+    next best finished trials; distinct points, at most ``count``."""
+    best = _best(rows, out)
+    started = next((r.folder for r in rows if r.point == start), "start")
+    candidates = [(best.folder, best.point), (started, start)]
+    candidates += [(r.folder, r.point) for r in rows if r.state == "complete" and r.value is not None]
+    picks: list[tuple[str, dict[str, Any]]] = []
+    for folder, point in candidates:
+        if len(picks) < count and all(point != p for _, p in picks):
+            picks.append((Path(folder).name, point))
+    return picks
+
+
+def winner(finals: list[Finalist], direction: str) -> Finalist:
+    """The finalist with the best validation value (the first of equals); one without a finite value never wins."""
+    sign = -1.0 if direction == "min" else 1.0
+    return max(finals, key=lambda f: sign * f.value if math.isfinite(f.value) else -math.inf)
+
+
+def _final_spent(study) -> float:
+    return float(study.user_attrs.get(FINAL_SPENT, 0.0))
 
 
 def _search(sweep: Sweep, study, start: dict[str, Any]) -> list[Row]:
@@ -142,13 +193,14 @@ def final_config(spec: SweepSpec, base: ExperimentConfig, point: dict[str, Any],
     return cfg
 
 
-def write_best(cfg: ExperimentConfig, out: Path, row: Row, spec: SweepSpec) -> Path:
+def write_best(cfg: ExperimentConfig, out: Path, win: Finalist, finals: list[Finalist], spec: SweepSpec) -> Path:
     """``OUT/best.yaml``: the final run's config without its budget, for ``toonlab train --config``."""
     path = out / BEST_FILE
     save_config(replace(cfg, train=replace(cfg.train, progress=True)), path)
-    header = (f"# toonlab tune: the best trial {row.folder} ({short(row.point)}), {spec.metric} {row.value:.4g} "
-              f"on {_images(spec.base.data.subset)} x {spec.base.train.epochs} epochs.\n"
-              f"# The final run trained this on all images. Train it again with:\n"
+    compared = ", ".join(f"{f.run.name} {f.value:.4g}" for f in finals)
+    header = (f"# toonlab tune: the setting of trial {win.name} ({short(win.point) or _BASE}), the best {spec.metric} "
+              f"of the finalists trained on all images ({compared}).\n"
+              f"# The final run {win.run.name} trained it within the tune's budget. Train it again with:\n"
               f"#   toonlab train DATA --out RUN --config {path}\n")
     path.write_text(header + path.read_text(encoding="utf-8"), encoding="utf-8")
     return path
@@ -173,23 +225,25 @@ def _best(rows: list[Row], out: Path) -> Row:
                     f"{out / 'results.csv'} says how each ended. Received: {len(rows)} trial(s).")
 
 
-def _train_final(cfg: ExperimentConfig, run: Path, left_s: float, study, say) -> tuple[Path, dict, bool]:
-    """Train the final run with ``train.budget`` = the time left, or read it back when it finished before."""
+def _train_final(cfg: ExperimentConfig, run: Path, name: str, point: dict[str, Any], seconds: float, study,
+                 spec: SweepSpec, say) -> Finalist:
+    """Train one finalist with ``train.budget`` = ``seconds``, or read it back when it finished before."""
     if (run / METRICS_FILE).exists():
-        say(f"The final run {run} finished earlier; not trained again.")
-        return run, json.loads((run / METRICS_FILE).read_text(encoding="utf-8")), True
-    cfg.train.budget = f"{round(left_s)}s"
-    resume = (run / CONFIG_FILE).exists()
-    say(f"{'Resuming' if resume else 'Training'} the best setting on all images in {run} "
-        f"(train.budget {format_duration(left_s)}).")
-    start = time.monotonic()
-    try:
-        metrics = train(cfg, run, resume=resume, command=f"toonlab tune (final run of {run.parent})")
-    finally:
-        spent = float(study.user_attrs.get(FINAL_SPENT, 0.0)) + time.monotonic() - start
-        study.set_user_attr(FINAL_SPENT, round(spent, 3))
-    refresh_report(run)
-    return run, metrics, False
+        say(f"The finalist {run} finished earlier; not trained again.")
+        metrics, reused = json.loads((run / METRICS_FILE).read_text(encoding="utf-8")), True
+    else:
+        cfg.train.budget = f"{round(seconds)}s"
+        resume = (run / CONFIG_FILE).exists()
+        say(f"{'Resuming' if resume else 'Training'} the setting of {name} on all images in {run} "
+            f"(train.budget {format_duration(seconds)}).")
+        start = time.monotonic()
+        try:
+            metrics = train(cfg, run, resume=resume, command=f"toonlab tune (finalist {name} of {run.parent})")
+        finally:
+            study.set_user_attr(FINAL_SPENT, round(_final_spent(study) + time.monotonic() - start, 3))
+        refresh_report(run)
+        reused = False
+    return Finalist(name, point, run, metrics, read_result(run, spec.metric, spec.direction).value, reused)
 
 
 @contextmanager

@@ -5,7 +5,8 @@ The shipped recipe is ``toonlab/recipes/tune.yaml``; ``--recipe FILE`` takes ano
     metric: auto            # auto (val_acc when every task is a class, else val_loss) or a sweep metric
     config: {train: {optimizer: adamw}}   # on top of the defaults, below --config and --section.key=value
     search:
-      share: 0.6            # of the budget; the rest trains the best setting on all images
+      share: 0.5            # of the budget; the rest trains the finalists on all images
+      finalists: 2          # settings trained on all images: the best trial, the start, then the next best
       subset: 2000          # images each trial trains on (a count or a fraction; seeded, stratified)
       epochs: 6             # epochs of each trial
       min_trial: 1m         # the least one trial takes; a budget whose search share is shorter is refused
@@ -30,7 +31,7 @@ from toonlab.sweep.spec import METRICS, PRUNERS, require_known, require_mapping
 
 RECIPE = "tune.yaml"
 TOP_KEYS = ("metric", "config", "search", "space")
-SEARCH_KEYS = ("share", "subset", "epochs", "min_trial", "trials", "prune", "multi_task_only", "start")
+SEARCH_KEYS = ("share", "finalists", "subset", "epochs", "min_trial", "trials", "prune", "multi_task_only", "start")
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class TuneRecipe:
     space: dict[str, Any]
     metric: str = "auto"
     config: dict[str, Any] = field(default_factory=dict)
-    share: float = 0.6
+    share: float = 0.5
+    finalists: int = 2
     subset: int | float = 2000
     epochs: int = 6
     min_trial_s: float = 60.0
@@ -87,6 +89,7 @@ def _search(raw: dict, where: str) -> dict[str, Any]:
     defaults = TuneRecipe({})
     share, subset = raw.get("share", defaults.share), raw.get("subset", defaults.subset)
     epochs, trials = raw.get("epochs", defaults.epochs), raw.get("trials", defaults.trials)
+    finalists = raw.get("finalists", defaults.finalists)
     prune = raw.get("prune", defaults.prune)
     if not (isinstance(share, float) and 0 < share < 1):
         raise ConfigError(f"{where}: search.share expects the budget's fraction for the search, in (0, 1), e.g. "
@@ -94,7 +97,7 @@ def _search(raw: dict, where: str) -> dict[str, Any]:
     if not (is_count(subset) or (isinstance(subset, float) and 0 < subset <= 1)):
         raise ConfigError(f"{where}: search.subset expects an image count > 0 or a fraction in (0, 1]. "
                           f"Received: {subset!r}")
-    for key, value in (("epochs", epochs), ("trials", trials)):
+    for key, value in (("epochs", epochs), ("trials", trials), ("finalists", finalists)):
         if not is_count(value):
             raise ConfigError(f"{where}: search.{key} expects a positive int. Received: {value!r}")
     if prune not in PRUNERS:
@@ -106,7 +109,7 @@ def _search(raw: dict, where: str) -> dict[str, Any]:
     if not isinstance(only, list) or not all(isinstance(k, str) for k in only):
         raise ConfigError(f"{where}: search.multi_task_only expects a list of space keys. Received: {only!r}")
     require_mapping(start, where, "search.start (a point: space key -> value)")
-    return dict(share=share, subset=subset, epochs=epochs, min_trial_s=min_trial, trials=trials, prune=prune,
+    return dict(share=share, finalists=finalists, subset=subset, epochs=epochs, min_trial_s=min_trial, trials=trials, prune=prune,
                 multi_task_only=tuple(only), start=dict(start))
 
 
