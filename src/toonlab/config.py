@@ -153,6 +153,9 @@ class TrainConfig:
     budget: str = _f("", "Wall-clock budget for training, e.g. 10m or 1h30m: the first steps are timed and the "
                      "number of epochs is chosen so that training ends within it (train.epochs, when set, stays "
                      "the upper limit); '' = no budget.")
+    budget_fill: bool = _f(True, "With a budget and epochs 0: true = train up to 4x the data-size rule's epochs to use "
+                           "the budget; false = the data-size rule is the most, the budget only cuts it (toonlab "
+                           "tune's finalists).")
     batch_size: int = _f(64, "Images per step; with --nproc N or torchrun the global batch, split across them.", ge=1)
     optimizer: Literal["adam", "adamw", "sgd", "rmsprop"] = _f("adamw", "Optimizer: 'adam', 'adamw', 'sgd' or 'rmsprop'.")
     momentum: float = _f(0.9, "Momentum of SGD and RMSProp.", ge=0, lt=1)

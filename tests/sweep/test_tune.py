@@ -79,6 +79,7 @@ def test_the_search_trains_trials_then_the_best_setting_on_all_images(tuned):
     assert "final-t000" in (out / "best.yaml").read_text() and "final-t001" in (out / "best.yaml").read_text()
     final = load_yaml(result.run / "config.yaml")
     assert final["data"]["subset"] == 0 and final["train"]["budget"].endswith("s") and final["train"]["budget"] != "0s"
+    assert final["train"]["budget_fill"] is False  # the budget may cut a finalist's epochs, never add to them
     best = resolve_config(yaml_path=out / "best.yaml")
     assert best.train.budget == "" and best.data.subset == 0 and best.model.widths == [8, 8]
     assert best.train.lr == result.point["train.lr"] == float(rows[0]["train.lr"])

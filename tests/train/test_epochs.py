@@ -42,6 +42,13 @@ def test_a_budget_chooses_the_epochs_that_fit():
     assert plan.epochs == 54 and "about 10.0s (timed), so 54 epochs" in plan.describe()
 
 
+def test_without_fill_the_budget_only_cuts_the_data_size_rule():
+    roomy = E.plan_epochs(0, n_train=7000, batch_size=64, seconds=1e6, epoch_seconds=lambda: 1.0, fill=False)
+    assert (roomy.epochs, roomy.rule) == (27, "budget")
+    short = E.plan_epochs(0, n_train=7000, batch_size=64, seconds=110, epoch_seconds=lambda: 10.0, fill=False)
+    assert short.epochs == 10
+
+
 def test_measure_epoch_scales_step_time_and_leaves_the_model_and_rng_alone():
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 2))
     before = {k: v.clone() for k, v in model.state_dict().items()}

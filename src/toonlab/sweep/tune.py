@@ -3,11 +3,13 @@
 A sweep built in code (:mod:`toonlab.sweep.tune_search`): TPE over the recipe's small space
 (``toonlab/recipes/tune.yaml``), successive halving on each epoch's validation metric, trials on a
 seeded subset for a few epochs. The search gets ``search.share`` of the budget (its clock lives in
-the study, so a rerun counts what was spent). Then the *finalists* train on all images, sharing the
-time left as ``train.budget``: the best trial's setting, the start point (the defaults) and, with
-``search.finalists`` above 2, the next best trials. A short trial favours networks that learn fast
-over networks that end best, so the search's pick has to beat the defaults at full length: the
-finalist with the best validation metric is the final run. The folder::
+the study, so a rerun counts what was spent). Then the *finalists* train on all images: the best
+trial's setting, the start point (the defaults) and, with ``search.finalists`` above 2, the next best
+trials. Each trains the epochs ``toonlab train`` would, cut only if its share of the time left
+(``train.budget`` with ``train.budget_fill`` false) is too short, so the start's finalist is the
+defaults' own run. A short trial favours networks that learn fast over networks that end best, so
+the search's pick has to beat the defaults at full length: the finalist with the best validation
+metric is the final run. The folder::
 
     OUT/
       study.db  trials/t000/ ...  results.csv  plots/    the search, as `toonlab sweep` leaves it
@@ -232,7 +234,7 @@ def _train_final(cfg: ExperimentConfig, run: Path, name: str, point: dict[str, A
         say(f"The finalist {run} finished earlier; not trained again.")
         metrics, reused = json.loads((run / METRICS_FILE).read_text(encoding="utf-8")), True
     else:
-        cfg.train.budget = f"{round(seconds)}s"
+        cfg.train.budget, cfg.train.budget_fill = f"{round(seconds)}s", False  # the budget may cut epochs, not add
         resume = (run / CONFIG_FILE).exists()
         say(f"{'Resuming' if resume else 'Training'} the setting of {name} on all images in {run} "
             f"(train.budget {format_duration(seconds)}).")

@@ -6,7 +6,7 @@ The shipped recipe is ``toonlab/recipes/tune.yaml``; ``--recipe FILE`` takes ano
     config: {train: {optimizer: adamw}}   # on top of the defaults, below --config and --section.key=value
     search:
       share: 0.5            # of the budget; the rest trains the finalists on all images
-      finalists: 2          # settings trained on all images: the best trial, the start, then the next best
+      finalists: 3          # settings trained on all images: the best trial, the start, then the next best
       subset: 2000          # images each trial trains on (a count or a fraction; seeded, stratified)
       epochs: 6             # epochs of each trial
       min_trial: 1m         # the least one trial takes; a budget whose search share is shorter is refused
@@ -42,7 +42,7 @@ class TuneRecipe:
     metric: str = "auto"
     config: dict[str, Any] = field(default_factory=dict)
     share: float = 0.5
-    finalists: int = 2
+    finalists: int = 3
     subset: int | float = 2000
     epochs: int = 6
     min_trial_s: float = 60.0

@@ -7,7 +7,7 @@
   network, then chooses the largest number of epochs whose estimated time fits in what is left of
   the budget. The learning-rate schedule is built for that number, so it keeps its shape. A given
   ``train.epochs`` stays the upper limit; with ``epochs: 0`` the limit is :data:`BUDGET_MAX_FACTOR`
-  times the data-size rule.
+  times the data-size rule (``fill``), or the rule itself when the budget may only cut it.
 
 Example:
     >>> auto_epochs(7000, 64)
@@ -69,7 +69,7 @@ def auto_epochs(n_train: int, batch_size: int) -> int:
 
 
 def plan_epochs(epochs: int, *, n_train: int, batch_size: int, seconds: float | None = None,
-                epoch_seconds: Callable[[], float] | None = None) -> EpochPlan:
+                epoch_seconds: Callable[[], float] | None = None, fill: bool = True) -> EpochPlan:
     """The plan for one network.
 
     Args:
@@ -78,10 +78,12 @@ def plan_epochs(epochs: int, *, n_train: int, batch_size: int, seconds: float | 
         batch_size: images per step.
         seconds: the time this network may take (None = no budget).
         epoch_seconds: estimates one epoch's seconds (called only with a budget).
+        fill: with a budget and ``epochs`` 0, train up to :data:`BUDGET_MAX_FACTOR` times the data-size
+            rule to use the budget (``train.budget_fill``); False: the rule is the most.
     """
     if seconds is None:
         return EpochPlan(epochs, "given") if epochs else EpochPlan(auto_epochs(n_train, batch_size), "data size")
-    ceiling = epochs or BUDGET_MAX_FACTOR * auto_epochs(n_train, batch_size)
+    ceiling = epochs or (BUDGET_MAX_FACTOR if fill else 1) * auto_epochs(n_train, batch_size)
     per_epoch = epoch_seconds()
     fitted = int(max(0.0, seconds) // (per_epoch * SAFETY))
     if fitted < 1:

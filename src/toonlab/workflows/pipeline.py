@@ -179,7 +179,7 @@ def _epoch_plan(cfg: ExperimentConfig, model: torch.nn.Module, tasks: dict[str, 
         return distributed.share(measure_epoch(model, made, step, *batches, runtime))
 
     plan = plan_epochs(cfg.train.epochs, n_train=n_train, batch_size=cfg.train.batch_size,
-                       seconds=seconds, epoch_seconds=epoch_seconds)
+                       seconds=seconds, epoch_seconds=epoch_seconds, fill=cfg.train.budget_fill)
     log.info("Epochs: %s.", plan.describe())
     return plan
 
