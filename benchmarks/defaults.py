@@ -96,9 +96,10 @@ def run_set(entry: dict, zoo: Path, out: Path, args: argparse.Namespace) -> dict
 
 
 def _tune_run(tune_out: Path) -> Path:
-    """The final run a tune trained (``OUT/final-tNNN``; the newest, if a resumed search found a new best)."""
-    finals = sorted(tune_out.glob("final-t*/metrics.json"), key=lambda p: p.stat().st_mtime)
-    return finals[-1].parent if finals else tune_out / "final-missing"
+    """The final run of a tune: the finalist ``OUT/finalists.csv`` marks as final."""
+    table = tune_out / "finalists.csv"
+    rows = list(csv.DictReader(table.open(encoding="utf-8"))) if table.exists() else []
+    return next((tune_out / r["run"] for r in rows if r["final"] == "1"), tune_out / "final-missing")
 
 
 def run_toonlab(words: list[str], run: Path, final=lambda run: run) -> dict:

@@ -77,6 +77,9 @@ def test_the_search_trains_trials_then_the_best_setting_on_all_images(tuned):
     assert any(line.startswith("Finalists on all images: t") for line in lines)
     assert any(line.startswith(f"Final run: {result.run.name} (") for line in lines)
     assert "final-t000" in (out / "best.yaml").read_text() and "final-t001" in (out / "best.yaml").read_text()
+    table = read_csv(out / "finalists.csv")
+    assert [r["run"] for r in table] == [f.run.name for f in result.finalists]
+    assert [r["run"] for r in table if r["final"] == "1"] == [result.run.name] and table[0]["val_acc"]
     final = load_yaml(result.run / "config.yaml")
     assert final["data"]["subset"] == 0 and final["train"]["budget"].endswith("s") and final["train"]["budget"] != "0s"
     assert final["train"]["budget_fill"] is False  # the budget may cut a finalist's epochs, never add to them

@@ -14,6 +14,7 @@ metric is the final run. The folder::
     OUT/
       study.db  trials/t000/ ...  results.csv  plots/    the search, as `toonlab sweep` leaves it
       final-t007/  final-t000/                          the finalists: config.yaml, metrics.json, report.html
+      finalists.csv                                     each finalist's validation value and test accuracy
       best.yaml                                         the winner's setting for all images (no budget)
 
 Running the same command again resumes: finished trials are kept, the search goes on while its
@@ -26,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import math
@@ -36,6 +38,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from toonlab.atomic import replacing
 from toonlab.budget import format_duration, parse_duration
 from toonlab.config import ExperimentConfig, save_config
 from toonlab.report import refresh_report
@@ -45,7 +48,7 @@ from toonlab.sweep.params import encode_point, short
 from toonlab.sweep.results import BEST_FILE, Row
 from toonlab.sweep.run import write_results
 from toonlab.sweep.spec import SweepSpec, apply_point
-from toonlab.sweep.trial import read_result
+from toonlab.sweep.trial import read_result, test_numbers
 from toonlab.sweep.storage import open_storage, storage_url
 from toonlab.sweep.tune_recipe import TuneRecipe, load_recipe
 from toonlab.sweep.tune_search import TuneError, base_config, label_tasks, search_spec, start_point
@@ -56,6 +59,7 @@ log = logging.getLogger(__name__)
 STUDY = "tune"
 FINAL_SPENT = "final_spent_s"
 _BASE = "base config"
+FINALISTS_FILE = "finalists.csv"
 
 
 @dataclass
@@ -137,6 +141,7 @@ def tune(data: str | Path | None, out: str | Path, *, budget: str | float, confi
     if len(finals) > 1:
         say(f"Final run: {win.run.name} ({', '.join(f'{f.name} {spec.metric} {f.value:.4g}' for f in finals)}).")
     best = write_best(final_config(spec, base, win.point), out, win, finals, spec)
+    write_finalists(out, finals, win, spec.metric)
     return TuneResult(out, win.run, best, win.metrics, rows, win.point, spec, clock.spent() + _final_spent(study),
                       budget_s, all(f.reused for f in finals), finals)
 
@@ -159,6 +164,18 @@ def winner(finals: list[Finalist], direction: str) -> Finalist:
     """The finalist with the best validation value (the first of equals); one without a finite value never wins."""
     sign = -1.0 if direction == "min" else 1.0
     return max(finals, key=lambda f: sign * f.value if math.isfinite(f.value) else -math.inf)
+
+
+def write_finalists(out: Path, finals: list[Finalist], win: Finalist, metric: str) -> Path:
+    """``OUT/finalists.csv``: each finalist's run, setting, validation value and test accuracy; ``final`` marks the winner."""
+    with replacing(out / FINALISTS_FILE, newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["run", "setting", metric, "test_acc", "final"])
+        for fin in finals:
+            acc = test_numbers(fin.metrics).get("test_acc")
+            writer.writerow([fin.run.name, short(fin.point) or _BASE, f"{fin.value:.6g}",
+                             "" if acc is None else f"{acc:.6g}", int(fin is win)])
+    return out / FINALISTS_FILE
 
 
 def _final_spent(study) -> float:
