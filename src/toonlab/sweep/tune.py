@@ -48,8 +48,8 @@ from toonlab.sweep.params import encode_point, short
 from toonlab.sweep.results import BEST_FILE, Row
 from toonlab.sweep.run import write_results
 from toonlab.sweep.spec import SweepSpec, apply_point
-from toonlab.sweep.trial import read_result, test_numbers
 from toonlab.sweep.storage import open_storage, storage_url
+from toonlab.sweep.trial import read_result, test_numbers
 from toonlab.sweep.tune_recipe import TuneRecipe, load_recipe
 from toonlab.sweep.tune_search import TuneError, base_config, label_tasks, search_spec, start_point
 from toonlab.sweep.worker import Sweep, SweepChanged, work
